@@ -1,0 +1,284 @@
+"""The ``kb`` command: index reports, search them, serve the web app, measure quality.
+
+Exit status: 0 success, 2 usage error, 3 when some files failed and the rest were indexed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kb.base import KnowledgeBase
+from kb.search import SearchRequest, SearchRequestError
+from kb.settings import Settings
+from kb.taxonomy import TaxonomyError
+
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; the message says what to do."""
+
+
+def _open(args: argparse.Namespace) -> KnowledgeBase:
+    try:
+        return KnowledgeBase(Settings.from_env(data_dir=args.data, themes_path=args.themes))
+    except TaxonomyError as error:
+        raise UsageError(str(error)) from None
+
+
+# -- commands -----------------------------------------------------------------
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from indexer.ingest import IndexerBusy, ingest
+
+    with _open(args) as kb:
+        bar = tqdm(total=0, unit="file", desc="Indexing", disable=None, file=sys.stderr)
+
+        def progress(outcome) -> None:
+            bar.update(1)
+            if outcome.status == "failed":
+                bar.write(f"failed: {outcome.path}: {outcome.reason}", file=sys.stderr)
+
+        def set_total(total: int) -> None:
+            bar.total = total
+            bar.refresh()
+
+        try:
+            report = ingest(kb, args.paths, rebuild=args.rebuild, prune=args.prune, jobs=args.jobs,
+                            timeout=args.timeout, progress=progress, on_total=set_total)
+        except IndexerBusy as error:
+            bar.close()
+            print(f"kb index: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        bar.close()
+    print(report.summary())
+    for outcome in report.failed:
+        print(f"  failed: {outcome.path}: {outcome.reason}")
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    with _open(args) as kb:
+        count = kb.rebuild_index()
+    print(f"Rebuilt the search index from the database: {count} passages.")
+    return EXIT_OK
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    from indexer.tag import Tagger
+
+    with _open(args) as kb:
+        tagger = Tagger(kb.taxonomy)
+        total = 0
+        for document_id in kb.store.document_ids():
+            passages = kb.store.passages(document_id=document_id)
+            for passage in passages:
+                passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
+            tagger.tag(passages)
+            kb.store.update_tags(passages)
+            total += len(passages)
+        kb.sync_index()
+    print(f"Re-tagged {total} passages with the themes of {kb.taxonomy.path}.")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open(args) as kb:
+        stats = kb.store.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return EXIT_OK
+    print(f"{stats['documents']} documents, {stats['passages']} passages, {stats['pages']} pages")
+    for title, key in (("By kind", "by_kind"), ("By scope", "by_scope"), ("By year", "by_year")):
+        print(f"{title}:")
+        for value, count in stats[key].items():
+            print(f"  {value:<20} {count}")
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    params = {"q": args.query, "theme": args.theme or [], "scope": args.scope or [],
+              "kind": args.kind or [], "age": args.age or [], "type": args.type or [],
+              "agency": args.agency or [], "per_page": str(args.limit)}
+    if args.year_from is not None:
+        params["year_from"] = str(args.year_from)
+    if args.year_to is not None:
+        params["year_to"] = str(args.year_to)
+    try:
+        request = SearchRequest.from_params(params)
+    except SearchRequestError as error:
+        raise UsageError(str(error)) from None
+    with _open(args) as kb:
+        response = kb.search(request)
+    if args.json:
+        print(json.dumps(response.to_dict(), indent=2))
+        return EXIT_OK
+    if response.notice:
+        print(response.notice)
+    print(f"{response.total} passages")
+    for result in response.results:
+        document, passage = result.document, result.passage
+        page = f", page {passage.page_start}" if passage.page_start else ""
+        themes = f" [{', '.join(passage.themes)}]" if passage.themes else ""
+        print(f"\n{document.meta.title} ({document.meta.year}{page}){themes}")
+        print(f"  {_plain(result.snippet)}")
+    if response.suggestion:
+        print(f"\nDid you mean: {response.suggestion}")
+    return EXIT_OK
+
+
+def _plain(snippet_html: str) -> str:
+    import html
+    import re
+    return html.unescape(re.sub(r"</?mark>", "", snippet_html))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web import create_app
+
+    settings = Settings.from_env(data_dir=args.data, themes_path=args.themes)
+    app = create_app(settings)
+    app.run(host=args.host, port=args.port, threaded=True)
+    return EXIT_OK
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    with _open(args) as kb:
+        counts = dict(kb.store.conn.execute(
+            "SELECT theme_id, COUNT(*) FROM passage_themes GROUP BY theme_id").fetchall())
+        rows = [(theme.id, theme.label, counts.get(theme.id, 0)) for theme in kb.taxonomy.themes]
+    if args.json:
+        print(json.dumps([{"id": i, "label": label, "passages": n} for i, label, n in rows], indent=2))
+        return EXIT_OK
+    width = max(len(i) for i, _, _ in rows)
+    for theme_id, label, count in rows:
+        print(f"{theme_id:<{width}}  {count:>6}  {label}")
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    if args.what == "themes":
+        from indexer.evaluate import evaluate_themes, format_theme_report
+        from indexer.tag import Tagger
+
+        taxonomy = _open(args).taxonomy
+        result = evaluate_themes(path, Tagger(taxonomy))
+        print(json.dumps(result, indent=2) if args.json else format_theme_report(result))
+        return EXIT_OK
+    from indexer.evaluate import evaluate_search, format_search_report
+
+    with _open(args) as kb:
+        result = evaluate_search(path, kb)
+    print(json.dumps(result, indent=2) if args.json else format_search_report(result))
+    return EXIT_OK
+
+
+def cmd_restrict(args: argparse.Namespace) -> int:
+    with _open(args) as kb:
+        if not kb.store.set_restricted(args.document_id, not args.lift):
+            raise UsageError(f"no document with id {args.document_id}")
+        kb.sync_index()
+    print(f"Document {args.document_id} is now {'open' if args.lift else 'restricted'}.")
+    return EXIT_OK
+
+
+def cmd_curate(args: argparse.Namespace) -> int:
+    with _open(args) as kb:
+        if kb.taxonomy.get(args.theme) is None:
+            raise UsageError(f"unknown theme {args.theme!r}; see `kb themes`")
+        try:
+            kb.store.curate(args.passage_id, args.theme, args.action, args.curator)
+        except KeyError:
+            raise UsageError(f"no passage with id {args.passage_id}") from None
+        kb.sync_index()
+    print(f"Passage {args.passage_id}: {args.action} {args.theme} (by {args.curator}).")
+    return EXIT_OK
+
+
+# -- parser -------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", metavar="DIR",
+                        help="data directory (default: $KB_DATA or ./instance)")
+    common.add_argument("--themes", metavar="PATH",
+                        help="taxonomy file (default: $KB_THEMES or the shipped themes)")
+    parser = argparse.ArgumentParser(prog="kb", description=__doc__.splitlines()[0],
+                                     parents=[common])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command("index", cmd_index, "Index report files and folders (incremental).")
+    sub.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sub.add_argument("--rebuild", action="store_true", help="re-read every file, even unchanged ones")
+    sub.add_argument("--prune", action="store_true",
+                     help="remove documents whose files are gone from the folders given")
+    sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    sub.add_argument("--timeout", type=float, default=120.0,
+                     help="seconds allowed to read one file (default 120)")
+
+    command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
+    command("retag", cmd_retag, "Tag every stored passage again with the taxonomy in force.")
+
+    sub = command("stats", cmd_stats, "Counts of documents, passages and pages.")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("search", cmd_search, "Search passages.")
+    sub.add_argument("query")
+    sub.add_argument("--theme", action="append", metavar="ID")
+    sub.add_argument("--scope", action="append", choices=["local", "national"])
+    sub.add_argument("--kind", action="append", metavar="KIND")
+    sub.add_argument("--age", action="append", choices=["baby", "young-child", "adolescent"])
+    sub.add_argument("--type", action="append",
+                     choices=["recommendation", "finding", "good-practice", "other"])
+    sub.add_argument("--agency", action="append", metavar="AGENCY")
+    sub.add_argument("--year-from", type=int)
+    sub.add_argument("--year-to", type=int)
+    sub.add_argument("--limit", type=int, default=10)
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("serve", cmd_serve, "Serve the web app.")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=5000)
+
+    sub = command("themes", cmd_themes, "List the themes in force with their passage counts.")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("eval", cmd_eval, "Measure tagging or ranking quality against labelled data.")
+    sub.add_argument("what", choices=["themes", "search"])
+    sub.add_argument("file", metavar="FILE.jsonl")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")
+    sub.add_argument("document_id", type=int)
+    sub.add_argument("--lift", action="store_true", help="make the document open again")
+
+    sub = command("curate", cmd_curate, "Confirm, remove or add a theme on a passage.")
+    sub.add_argument("action", choices=["confirm", "remove", "add"])
+    sub.add_argument("passage_id", type=int)
+    sub.add_argument("theme")
+    sub.add_argument("--curator", default="cli")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"kb {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

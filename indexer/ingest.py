@@ -1,0 +1,279 @@
+"""Turn folders of report files into knowledge-base records: the ``kb index`` run.
+
+Files are hashed in the main process; new or changed ones are read, segmented
+and tagged in worker processes (each with a time and memory limit); each
+document is stored in its own SQLite transaction, and the search index is
+brought up to date from the store's queue. A crash at any point leaves the
+previous database and index usable, and the next run completes the work.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.base import KnowledgeBase
+from kb.model import DocumentMeta, Passage
+from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
+from indexer.metadata import CatalogueError, read_catalogue, resolve_metadata
+from indexer.segment import segment
+from indexer.tag import Tagger
+from indexer.workers import run_limited
+
+CATALOGUE = "catalogue.csv"
+SYNC_EVERY = 50  # documents stored between two commits of the search index
+
+
+class IndexerBusy(RuntimeError):
+    """Another indexer holds the data directory."""
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # new, updated, unchanged, failed, removed
+    reason: str = ""
+    pages: int = 0
+    passages: int = 0
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(outcome.status for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def pages_read(self) -> int:
+        return sum(o.pages for o in self.outcomes if o.status in ("new", "updated"))
+
+    def summary(self) -> str:
+        counts = self.counts
+        line = ", ".join(f"{counts.get(status, 0)} {status}"
+                         for status in ("new", "updated", "unchanged", "failed"))
+        if counts.get("removed"):
+            line += f", {counts['removed']} removed"
+        rate = f" ({self.pages_read / self.seconds:.1f} pages/s)" if self.pages_read and self.seconds else ""
+        return f"{line} in {self.seconds:.1f}s{rate}"
+
+
+@dataclass
+class _Task:
+    path: Path
+    key: str
+    content_hash: str
+    catalogue_row: dict[str, str] | None
+    status: str  # new or updated
+
+
+@dataclass
+class _ReadDocument:
+    meta: DocumentMeta
+    file_type: str
+    page_count: int
+    passages: list[Passage]
+
+
+class _Reader:
+    """Reads, segments and tags one file; runs inside a worker process."""
+
+    expected_errors = (ExtractionError,)
+
+    def __init__(self, tagger: Tagger) -> None:
+        self.tagger = tagger
+
+    def __call__(self, task: _Task) -> _ReadDocument:
+        extracted = extract(task.path)
+        passages = segment(extracted.blocks)
+        if not passages:
+            raise ExtractionError("no text found in the file")
+        self.tagger.tag(passages)
+        meta = resolve_metadata(task.path, extracted, task.catalogue_row)
+        return _ReadDocument(meta=meta, file_type=extracted.file_type,
+                             page_count=extracted.page_count, passages=passages)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:
+    """Report files under ``paths`` as (file, folder whose catalogue applies), and unusable paths."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[FileOutcome] = []
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            found.append((root, root.parent))
+        elif root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts) \
+                        and path.name != CATALOGUE:
+                    found.append((path, path.parent))
+        else:
+            problems.append(FileOutcome(str(root), "failed", "no such file or folder"))
+    return found, problems
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _IndexLock:
+    """An exclusive lock on the data directory for the length of a run."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "index.lock"
+
+    def __enter__(self) -> "_IndexLock":
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise IndexerBusy(
+                f"another indexer ({holder}) is already working on {self.path.parent}; "
+                "wait for it to finish and run again") from None
+        self.handle.truncate(0)
+        self.handle.write(f"pid {os.getpid()}")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.truncate(0)
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, prune: bool = False,
+           jobs: int = 1, timeout: float = 120.0,
+           progress: Callable[[FileOutcome], None] | None = None,
+           on_total: Callable[[int], None] | None = None) -> IngestReport:
+    """Index report files under ``paths`` into ``kb``; returns what happened to each file.
+
+    Unchanged files (same content hash) are skipped unless ``rebuild``; a changed
+    file replaces its old passages; files gone from the folders are removed only
+    with ``prune``. Raises IndexerBusy when another run holds the data directory.
+    """
+    started = time.monotonic()
+    paths = [Path(p) for p in paths]
+    report = IngestReport()
+    notify = progress or (lambda outcome: None)
+    with _IndexLock(kb.settings.data_dir):
+        kb.sync_index()  # finish what an interrupted run left in the queue
+        files, problems = discover(paths)
+        report.outcomes += problems
+        if on_total:
+            on_total(len(files))
+        tasks = _plan(kb, files, rebuild, report, notify)
+        _read_and_store(kb, tasks, jobs, timeout, report, notify)
+        if prune:
+            _prune(kb, paths, {str(path.resolve()) for path, _ in files}, report)
+        if rebuild:
+            kb.rebuild_index()
+        else:
+            kb.sync_index()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, report: IngestReport,
+          notify: Callable[[FileOutcome], None]) -> list[_Task]:
+    catalogues: dict[Path, dict[str, dict[str, str]]] = {}
+    tasks: list[_Task] = []
+    for path, folder in files:
+        if folder not in catalogues:
+            try:
+                catalogues[folder] = read_catalogue(folder)
+            except CatalogueError as error:
+                catalogues[folder] = {}
+                outcome = FileOutcome(str(folder / CATALOGUE), "failed",
+                                      f"catalogue not used: {error}")
+                report.outcomes.append(outcome)
+                notify(outcome)
+        key = str(path.resolve())
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            outcome = FileOutcome(key, "failed", f"unsupported file type {path.suffix or '(none)'}")
+            report.outcomes.append(outcome)
+            notify(outcome)
+            continue
+        try:
+            content_hash = _hash_file(path)
+        except OSError as error:
+            outcome = FileOutcome(key, "failed", f"cannot be opened: {error.strerror or error}")
+            report.outcomes.append(outcome)
+            notify(outcome)
+            continue
+        known = kb.store.source_hash(key)
+        if not rebuild:
+            same_content = kb.store.document_id_for_hash(content_hash)
+            if known == content_hash or same_content is not None:
+                if known != content_hash:
+                    kb.store.link_source(key, same_content, content_hash)
+                outcome = FileOutcome(key, "unchanged")
+                report.outcomes.append(outcome)
+                notify(outcome)
+                continue
+        tasks.append(_Task(path=path, key=key, content_hash=content_hash,
+                           catalogue_row=catalogues[folder].get(path.name),
+                           status="new" if known is None else "updated"))
+    return tasks
+
+
+def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: float,
+                    report: IngestReport, notify: Callable[[FileOutcome], None]) -> None:
+    if not tasks:
+        return
+    reader = _Reader(Tagger(kb.taxonomy))
+    files_dir = kb.settings.files_dir
+    files_dir.mkdir(parents=True, exist_ok=True)
+    stored = 0
+    for result in run_limited(reader, tasks, jobs=jobs, timeout=timeout):
+        task: _Task = result.item
+        if result.error is not None:
+            outcome = FileOutcome(task.key, "failed", result.error)
+        else:
+            document: _ReadDocument = result.value
+            _keep_original(task, files_dir)
+            kb.store.save_document(task.key, task.content_hash, document.file_type, document.meta,
+                                   document.page_count, document.passages)
+            outcome = FileOutcome(task.key, task.status, pages=document.page_count,
+                                  passages=len(document.passages))
+            stored += 1
+            if stored % SYNC_EVERY == 0:
+                kb.sync_index()
+        report.outcomes.append(outcome)
+        notify(outcome)
+
+
+def _keep_original(task: _Task, files_dir: Path) -> None:
+    """Copy the original file into the data directory, named by its content hash."""
+    target = files_dir / f"{task.content_hash}{task.path.suffix.lower()}"
+    if not target.exists():
+        temporary = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(task.path, temporary)
+        os.replace(temporary, target)
+
+
+def _prune(kb: KnowledgeBase, roots: list[Path], present: set[str], report: IngestReport) -> None:
+    folders = [str(root.resolve()) + os.sep for root in roots if root.is_dir()]
+    for path in kb.store.source_paths():
+        inside = any(path.startswith(folder) for folder in folders) or \
+            any(path == str(root.resolve()) for root in roots)
+        if inside and path not in present and kb.store.remove_source(path):
+            report.outcomes.append(FileOutcome(path, "removed"))

@@ -1,0 +1,103 @@
+"""The knowledge base as one object: store, search index and taxonomy, opened from settings."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from kb.index import IndexResults, SearchIndex
+from kb.model import Document, Passage
+from kb.search import (
+    FACET_PARAMS, SearchRequest, SearchResponse, PassageResult, index_query, order_facet,
+)
+from kb.settings import Settings
+from kb.store import Store
+from kb.taxonomy import Taxonomy, load_taxonomy
+
+INDEX_BATCH = 2000
+
+
+class KnowledgeBase:
+    """Documents and passages (SQLite), their full-text index (Whoosh) and the themes in force."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.db_path)
+        self.index = SearchIndex(settings.index_dir)
+        self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
+        self._synonyms = [(theme.id, tuple(group))
+                          for theme in self.taxonomy.themes for group in theme.synonyms]
+
+    def close(self) -> None:
+        self.index.close()
+        self.store.close()
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def original_file(self, document: Document) -> Path:
+        """The kept copy of a document's original file (it may be missing for old data)."""
+        return self.settings.files_dir / f"{document.content_hash}{Path(document.path).suffix.lower()}"
+
+    # -- keeping the index in step with the store ----------------------------
+    def sync_index(self) -> int:
+        """Apply the store's queued changes to the search index; returns how many were applied.
+
+        Safe to repeat: a crash between the index commit and clearing the queue
+        only means the same changes are applied again.
+        """
+        if not self.index.exists():
+            return self.rebuild_index()
+        additions, deletions = self.store.pending_index_changes()
+        if not additions and not deletions:
+            return 0
+        for start in range(0, max(len(additions), 1), INDEX_BATCH):
+            batch = additions[start:start + INDEX_BATCH]
+            items = list(self._with_documents(self.store.passages(passage_ids=batch)))
+            first = start == 0
+            self.index.apply(items, deletions if first else [])
+            self.store.clear_index_changes(batch + (deletions if first else []))
+        return len(additions) + len(deletions)
+
+    def rebuild_index(self) -> int:
+        """Build a fresh search index from SQLite alone; the old one serves until it is ready."""
+        self.store.clear_all_index_changes()
+        return self.index.rebuild(self._with_documents(self.store.passages()))
+
+    def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
+        documents: dict[int, Document | None] = {}
+        for passage in passages:
+            if passage.document_id not in documents:
+                documents[passage.document_id] = self.store.document(passage.document_id)
+            document = documents[passage.document_id]
+            if document is not None:
+                yield passage, document
+
+    # -- searching ----------------------------------------------------------
+    def search(self, request: SearchRequest, include_restricted: bool = False,
+               plain: bool = False) -> SearchResponse:
+        """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts."""
+        found: IndexResults = self.index.search(
+            index_query(request, self._synonyms, include_restricted=include_restricted, plain=plain))
+        passages = {p.id: p for p in self.store.passages(
+            passage_ids=[hit.passage_id for hit in found.hits])}
+        documents: dict[int, Document | None] = {}
+        results = []
+        for hit in found.hits:
+            passage = passages.get(hit.passage_id)
+            if passage is None:
+                continue
+            if hit.document_id not in documents:
+                documents[hit.document_id] = self.store.document(hit.document_id)
+            document = documents[hit.document_id]
+            if document is None:
+                continue
+            results.append(PassageResult(passage=passage, document=document,
+                                         snippet=hit.snippet, score=hit.score))
+        facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)
+                  for name, counts in found.facets.items() if name in FACET_PARAMS}
+        return SearchResponse(request=request, total=found.total, results=results, facets=facets,
+                              notice=found.notice, suggestion=found.suggestion)

@@ -1,0 +1,429 @@
+"""SQLite, the system of record: documents, their source files, passages, tags and curation.
+
+The schema is versioned with ``PRAGMA user_version``; each entry of ``MIGRATIONS``
+moves the database one version forward and runs in its own transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kb.model import Document, DocumentMeta, Passage
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: documents, the paths they were read from, passages and their tags.
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        file_type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        publisher TEXT NOT NULL DEFAULT '',
+        year INTEGER,
+        kind TEXT NOT NULL DEFAULT 'other',
+        scope TEXT NOT NULL DEFAULT 'local',
+        restricted INTEGER NOT NULL DEFAULT 0,
+        page_count INTEGER NOT NULL DEFAULT 0,
+        indexed_at TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        path TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL
+    );
+    CREATE INDEX sources_document ON sources(document_id);
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        page_start INTEGER,
+        page_end INTEGER,
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        passage_type TEXT NOT NULL DEFAULT 'other',
+        age_groups TEXT NOT NULL DEFAULT '[]',
+        agencies TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (document_id, seq)
+    );
+    CREATE INDEX passages_text_hash ON passages(text_hash);
+    CREATE TABLE passage_themes (
+        passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        theme_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        evidence TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (passage_id, theme_id)
+    );
+    CREATE INDEX passage_themes_theme ON passage_themes(theme_id);
+    CREATE TABLE index_queue (
+        passage_id INTEGER PRIMARY KEY,
+        op TEXT NOT NULL CHECK (op IN ('add', 'delete'))
+    );
+    """,
+    # 2: curators' decisions, keyed by the passage's text so they survive re-indexing.
+    """
+    CREATE TABLE curations (
+        text_hash TEXT NOT NULL,
+        theme_id TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('confirm', 'remove', 'add')),
+        curator TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (text_hash, theme_id)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def text_hash(text: str) -> str:
+    """A stable key for a passage's text, ignoring case and white space."""
+    normalised = " ".join(text.split()).casefold()
+    return hashlib.sha256(normalised.encode()).hexdigest()[:32]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """The knowledge base's SQLite database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                    isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        """Bring the schema up to ``SCHEMA_VERSION``."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}, newer than this program's "
+                f"{SCHEMA_VERSION}: upgrade the program")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: committed on success, rolled back on any error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- sources ------------------------------------------------------------
+    def source_hash(self, path: str) -> str | None:
+        """The content hash last indexed from ``path``, if any."""
+        row = self.conn.execute("SELECT content_hash FROM sources WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def document_id_for_hash(self, content_hash: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
+        return row[0] if row else None
+
+    def source_paths(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT path FROM sources ORDER BY path")]
+
+    def link_source(self, path: str, document_id: int, content_hash: str) -> None:
+        """Record that ``path`` holds the content of ``document_id`` (same content, another path)."""
+        with self.transaction():
+            self._link_source(path, document_id, content_hash)
+
+    def _link_source(self, path: str, document_id: int, content_hash: str) -> None:
+        previous = self.conn.execute(
+            "SELECT document_id FROM sources WHERE path = ?", (path,)).fetchone()
+        self.conn.execute(
+            "INSERT INTO sources (path, document_id, content_hash) VALUES (?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET document_id = excluded.document_id, "
+            "content_hash = excluded.content_hash",
+            (path, document_id, content_hash))
+        if previous and previous[0] != document_id:
+            self._drop_if_orphaned(previous[0])
+
+    def _drop_if_orphaned(self, document_id: int) -> None:
+        """Delete a document no source path points at, queueing its passages' removal."""
+        in_use = self.conn.execute(
+            "SELECT 1 FROM sources WHERE document_id = ? LIMIT 1", (document_id,)).fetchone()
+        if in_use:
+            return
+        self.conn.execute(
+            "INSERT OR REPLACE INTO index_queue (passage_id, op) "
+            "SELECT id, 'delete' FROM passages WHERE document_id = ?", (document_id,))
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def remove_source(self, path: str) -> bool:
+        """Forget ``path``; delete its document when no other path holds it."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT document_id FROM sources WHERE path = ?", (path,)).fetchone()
+            if not row:
+                return False
+            self.conn.execute("DELETE FROM sources WHERE path = ?", (path,))
+            self._drop_if_orphaned(row[0])
+        return True
+
+    # -- documents ----------------------------------------------------------
+    def save_document(self, path: str, content_hash: str, file_type: str, meta: DocumentMeta,
+                      page_count: int, passages: list[Passage]) -> int:
+        """Store a newly read document with its tagged passages, in one transaction.
+
+        ``path`` now points at this document; a document it used to point at is
+        deleted when nothing else points at it. Returns the new document's id.
+        """
+        with self.transaction():
+            kept_paths: list[str] = []
+            replaced = self.document_id_for_hash(content_hash)
+            if replaced is not None:  # the same content read again (a rebuild): replace it
+                kept_paths = [row[0] for row in self.conn.execute(
+                    "SELECT path FROM sources WHERE document_id = ?", (replaced,))]
+                self.conn.execute("DELETE FROM sources WHERE document_id = ?", (replaced,))
+                self._drop_if_orphaned(replaced)
+            cursor = self.conn.execute(
+                "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
+                "scope, restricted, page_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
+                 meta.scope, int(meta.restricted), page_count, _now()))
+            document_id = int(cursor.lastrowid)
+            for passage in passages:
+                self._insert_passage(document_id, passage)
+            for kept in kept_paths + [path]:
+                self._link_source(kept, document_id, content_hash)
+        return document_id
+
+    def _insert_passage(self, document_id: int, passage: Passage) -> None:
+        cursor = self.conn.execute(
+            "INSERT INTO passages (document_id, seq, page_start, page_end, heading_path, text, "
+            "text_hash, passage_type, age_groups, agencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, passage.seq, passage.page_start, passage.page_end,
+             json.dumps(passage.heading_path), passage.text, text_hash(passage.text),
+             passage.passage_type, json.dumps(passage.age_groups), json.dumps(passage.agencies)))
+        passage.id = int(cursor.lastrowid)
+        passage.document_id = document_id
+        self._insert_themes(passage)
+        self._queue_for_index([passage.id])
+
+    def _insert_themes(self, passage: Passage) -> None:
+        self.conn.executemany(
+            "INSERT INTO passage_themes (passage_id, theme_id, score, evidence) VALUES (?, ?, ?, ?)",
+            [(passage.id, theme, passage.theme_scores.get(theme, 0.0),
+              json.dumps(passage.evidence.get(theme, []))) for theme in passage.themes])
+
+    def update_tags(self, passages: Iterable[Passage]) -> None:
+        """Replace the tagger's output (themes, facets) of stored passages."""
+        with self.transaction():
+            for passage in passages:
+                self.conn.execute("DELETE FROM passage_themes WHERE passage_id = ?", (passage.id,))
+                self.conn.execute(
+                    "UPDATE passages SET passage_type = ?, age_groups = ?, agencies = ? WHERE id = ?",
+                    (passage.passage_type, json.dumps(passage.age_groups),
+                     json.dumps(passage.agencies), passage.id))
+                self._insert_themes(passage)
+                self._queue_for_index([passage.id])
+
+    def set_restricted(self, document_id: int, restricted: bool) -> bool:
+        """Mark a document restricted or not; False when there is no such document."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE documents SET restricted = ? WHERE id = ?", (int(restricted), document_id))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO index_queue (passage_id, op) "
+                "SELECT id, 'add' FROM passages WHERE document_id = ?", (document_id,))
+        return cursor.rowcount > 0
+
+    def document(self, document_id: int) -> Document | None:
+        row = self.conn.execute(
+            f"{_DOCUMENT_SELECT} WHERE d.id = ? GROUP BY d.id", (document_id,)).fetchone()
+        return _document(row) if row else None
+
+    def documents(self) -> list[Document]:
+        rows = self.conn.execute(f"{_DOCUMENT_SELECT} GROUP BY d.id ORDER BY d.year DESC, d.title")
+        return [_document(row) for row in rows]
+
+    def document_ids(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
+    # -- passages -----------------------------------------------------------
+    def passages(self, document_id: int | None = None,
+                 passage_ids: Iterable[int] | None = None) -> list[Passage]:
+        """Passages with their effective themes (tagger output with curation applied)."""
+        if passage_ids is not None:
+            ids = list(passage_ids)
+            if not ids:
+                return []
+            rows = []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    f"SELECT * FROM passages WHERE id IN ({marks})", chunk).fetchall()
+            order = {pid: i for i, pid in enumerate(ids)}
+            rows.sort(key=lambda row: order[row["id"]])
+        elif document_id is not None:
+            rows = self.conn.execute(
+                "SELECT * FROM passages WHERE document_id = ? ORDER BY seq", (document_id,)).fetchall()
+        else:
+            rows = self.conn.execute("SELECT * FROM passages ORDER BY document_id, seq").fetchall()
+        passages = [_passage(row) for row in rows]
+        self._attach_themes(passages, [row["text_hash"] for row in rows])
+        return passages
+
+    def _attach_themes(self, passages: list[Passage], hashes: list[str]) -> None:
+        by_id = {p.id: p for p in passages}
+        if not by_id:
+            return
+        for start in range(0, len(passages), 500):
+            chunk = [p.id for p in passages[start:start + 500]]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT * FROM passage_themes WHERE passage_id IN ({marks})", chunk):
+                passage = by_id[row["passage_id"]]
+                passage.themes.append(row["theme_id"])
+                passage.theme_scores[row["theme_id"]] = row["score"]
+                passage.evidence[row["theme_id"]] = json.loads(row["evidence"])
+        decisions = self.curations_for(set(hashes))
+        for passage, key in zip(passages, hashes):
+            for theme, action in decisions.get(key, {}).items():
+                if action == "remove" and theme in passage.themes:
+                    passage.themes.remove(theme)
+                elif action in ("add", "confirm") and theme not in passage.themes:
+                    passage.themes.append(theme)
+            passage.themes.sort()
+
+    def passage_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+
+    # -- search index outbox --------------------------------------------------
+    def _queue_for_index(self, passage_ids: list[int]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO index_queue (passage_id, op) VALUES (?, 'add')",
+            [(pid,) for pid in passage_ids])
+
+    def pending_index_changes(self) -> tuple[list[int], list[int]]:
+        """Passages the search index has not caught up with: (to add or update, to delete)."""
+        adds, deletes = [], []
+        for passage_id, op in self.conn.execute("SELECT passage_id, op FROM index_queue"):
+            (adds if op == "add" else deletes).append(passage_id)
+        return adds, deletes
+
+    def clear_index_changes(self, passage_ids: Iterable[int]) -> None:
+        """Forget queued changes once the search index has committed them."""
+        with self.transaction():
+            self.conn.executemany("DELETE FROM index_queue WHERE passage_id = ?",
+                                  [(pid,) for pid in passage_ids])
+
+    def clear_all_index_changes(self) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM index_queue")
+
+    # -- curation -----------------------------------------------------------
+    def curate(self, passage_id: int, theme_id: str, action: str, curator: str) -> None:
+        """Record a curator's decision on a passage's theme; it wins over the tagger."""
+        if action not in ("confirm", "remove", "add"):
+            raise ValueError(f"unknown curation action {action!r}")
+        row = self.conn.execute("SELECT text_hash FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        if not row:
+            raise KeyError(f"no passage {passage_id}")
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO curations (text_hash, theme_id, action, curator, decided_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(text_hash, theme_id) DO UPDATE SET "
+                "action = excluded.action, curator = excluded.curator, decided_at = excluded.decided_at",
+                (row[0], theme_id, action, curator, _now()))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO index_queue (passage_id, op) "
+                "SELECT id, 'add' FROM passages WHERE text_hash = ?", (row[0],))
+
+    def curations_for(self, hashes: set[str]) -> dict[str, dict[str, str]]:
+        """Curation decisions by passage text hash: {hash: {theme: action}}."""
+        result: dict[str, dict[str, str]] = {}
+        if not hashes:
+            return result
+        keys = list(hashes)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                    f"SELECT text_hash, theme_id, action FROM curations WHERE text_hash IN ({marks})",
+                    chunk):
+                result.setdefault(row[0], {})[row[1]] = row[2]
+        return result
+
+    def curation_log(self, passage_id: int) -> list[dict]:
+        """Who decided what on a passage's themes, newest first."""
+        rows = self.conn.execute(
+            "SELECT c.theme_id, c.action, c.curator, c.decided_at FROM curations c "
+            "JOIN passages p ON p.text_hash = c.text_hash WHERE p.id = ? ORDER BY c.decided_at DESC",
+            (passage_id,))
+        return [dict(row) for row in rows]
+
+    # -- statistics ---------------------------------------------------------
+    def stats(self) -> dict:
+        """Counts of documents, passages and pages, by kind, scope and year."""
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        by = lambda column: {  # noqa: E731
+            str(row[0]): row[1] for row in self.conn.execute(
+                f"SELECT {column}, COUNT(*) FROM documents GROUP BY {column} ORDER BY {column}")}
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "passages": one("SELECT COUNT(*) FROM passages"),
+            "pages": one("SELECT COALESCE(SUM(page_count), 0) FROM documents"),
+            "by_kind": by("kind"),
+            "by_scope": by("scope"),
+            "by_year": by("year"),
+        }
+
+
+_DOCUMENT_SELECT = (
+    "SELECT d.*, (SELECT COUNT(*) FROM passages p WHERE p.document_id = d.id) AS passage_count "
+    "FROM documents d")
+
+
+def _document(row: sqlite3.Row) -> Document:
+    meta = DocumentMeta(title=row["title"], publisher=row["publisher"], year=row["year"],
+                        kind=row["kind"], scope=row["scope"], restricted=bool(row["restricted"]))
+    return Document(id=row["id"], path=row["path"], content_hash=row["content_hash"],
+                    file_type=row["file_type"], meta=meta, page_count=row["page_count"],
+                    passage_count=row["passage_count"], indexed_at=row["indexed_at"])
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(seq=row["seq"], text=row["text"], page_start=row["page_start"],
+                   page_end=row["page_end"], heading_path=json.loads(row["heading_path"]),
+                   id=row["id"], document_id=row["document_id"], passage_type=row["passage_type"],
+                   age_groups=json.loads(row["age_groups"]), agencies=json.loads(row["agencies"]))

@@ -1,0 +1,153 @@
+"""The Whoosh search index: adding, deleting, filters, facet counts, highlighting, rebuilds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.index import IndexQuery, SearchIndex
+from kb.store import Store
+from tests.kb.conftest import make_passages, meta
+
+
+@pytest.fixture
+def indexed(store: Store, tmp_path: Path) -> SearchIndex:
+    """Three documents: two local, one national, with themes on their passages."""
+    store.save_document("/r/a.pdf", "a", "pdf", meta("Review A", 2019), 2, make_passages(
+        "The stepfather was never assessed by the health visitor.",
+        "Baby A had a bruise that nobody explained.",
+        themes=[["fathers-male-carers"], ["babies"]]))
+    store.save_document("/r/b.pdf", "b", "pdf", meta("Review B", 2022), 1, make_passages(
+        "Her father was not seen; the school knew little of the home.",
+        themes=[["fathers-male-carers", "education-safety"]]))
+    store.save_document("/r/c.pdf", "c", "pdf", meta("National C", 2024, scope="national",
+                                                     kind="thematic-review",
+                                                     publisher="National Panel"), 1,
+                        make_passages("Men in babies' lives are often invisible to services.",
+                                      themes=[["fathers-male-carers", "babies"]]))
+    index = SearchIndex(tmp_path / "index")
+    items = [(p, store.document(p.document_id)) for p in store.passages()]
+    index.rebuild(items)
+    yield index
+    index.close()
+
+
+def ids(results) -> list[int]:
+    return [hit.passage_id for hit in results.hits]
+
+
+def test_words_are_stemmed(indexed: SearchIndex) -> None:
+    results = indexed.search(IndexQuery(text="assess"))
+    assert results.total == 1
+    assert "<mark>assessed</mark>" in results.hits[0].snippet
+
+
+def test_facet_counts_follow_the_query_and_the_other_filters(indexed: SearchIndex) -> None:
+    results = indexed.search(IndexQuery(text="father OR stepfather OR men"))
+    assert results.total == 3
+    assert results.facets["scope"] == {"local": 2, "national": 1}
+    filtered = indexed.search(IndexQuery(text="father OR stepfather OR men",
+                                         filters={"scope": ["national"]}))
+    assert filtered.total == 1
+    # The scope facet still counts both scopes (its own filter is left out)...
+    assert filtered.facets["scope"] == {"local": 2, "national": 1}
+    # ...while other facets count only within the national filter.
+    assert filtered.facets["kind"] == {"thematic-review": 1}
+    assert filtered.facets["theme"] == {"fathers-male-carers": 1, "babies": 1}
+
+
+def test_values_of_one_facet_combine_with_or_and_facets_with_and(indexed: SearchIndex) -> None:
+    either = indexed.search(IndexQuery(filters={"theme": ["education-safety", "babies"]}))
+    assert either.total == 3
+    both = indexed.search(IndexQuery(filters={"theme": ["babies"], "scope": ["local"]}))
+    assert both.total == 1
+
+
+def test_year_range(indexed: SearchIndex) -> None:
+    assert indexed.search(IndexQuery(year_from=2020, year_to=2023)).total == 1
+    assert indexed.search(IndexQuery(year_from=2020)).total == 2
+
+
+def test_newest_first_sort(indexed: SearchIndex, store: Store) -> None:
+    results = indexed.search(IndexQuery(sort="newest", limit=10))
+    years = [store.document(hit.document_id).meta.year for hit in results.hits]
+    assert years == sorted(years, reverse=True)
+
+
+def test_restricted_passages_are_hidden_unless_asked_for(indexed: SearchIndex, store: Store) -> None:
+    document_id = store.document_id_for_hash("c")
+    store.set_restricted(document_id, True)
+    additions, deletions = store.pending_index_changes()
+    indexed.apply([(p, store.document(p.document_id)) for p in store.passages(passage_ids=additions)],
+                  deletions)
+    hidden = indexed.search(IndexQuery(text="men"))
+    assert hidden.total == 0 and "national" not in hidden.facets["scope"]
+    shown = indexed.search(IndexQuery(text="men", include_restricted=True))
+    assert shown.total == 1
+
+
+def test_phrases_or_and_exclusion(indexed: SearchIndex) -> None:
+    assert indexed.search(IndexQuery(text='"never assessed"')).total == 1
+    assert indexed.search(IndexQuery(text='"assessed never"')).total == 0
+    assert indexed.search(IndexQuery(text="father -school")).total == 0
+    assert indexed.search(IndexQuery(text="bruise OR school")).total == 2
+
+
+def test_unreadable_query_is_searched_as_plain_words(indexed: SearchIndex) -> None:
+    results = indexed.search(IndexQuery(text="bruise AND ((("))
+    assert results.total == 1
+    results = indexed.search(IndexQuery(text="((( OR"))
+    assert results.total == 0 and results.notice
+
+
+def test_misspelt_word_gets_a_suggestion(indexed: SearchIndex) -> None:
+    results = indexed.search(IndexQuery(text="stepfahter"))
+    assert results.total == 0
+    assert results.suggestion == "stepfather"
+
+
+def test_expansions_widen_the_query(indexed: SearchIndex) -> None:
+    assert indexed.search(IndexQuery(text="dad")).total == 0
+    widened = indexed.search(IndexQuery(text="dad", expansions=[("dad", "father", "stepfather")]))
+    assert widened.total == 2
+
+
+def test_snippets_escape_markup(tmp_path: Path, store: Store) -> None:
+    store.save_document("/r/x.md", "x", "md", meta("X"), 0,
+                        make_passages("<script>alert(1)</script> the bruise was <b>old</b>"))
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    snippet = index.search(IndexQuery(text="bruise")).hits[0].snippet
+    assert "<script" not in snippet and "alert(1)&lt;/script&gt;" in snippet
+    assert "<b>" not in snippet and "<mark>bruise</mark>" in snippet
+    browse = index.search(IndexQuery()).hits[0].snippet
+    assert "<script>" not in browse and "&lt;script&gt;" in browse
+    index.close()
+
+
+def test_apply_deletes_and_replaces(indexed: SearchIndex, store: Store) -> None:
+    store.clear_all_index_changes()
+    store.save_document("/r/a.pdf", "a2", "pdf", meta("Review A", 2019), 1,
+                        make_passages("A rewritten review about housing."))
+    additions, deletions = store.pending_index_changes()
+    indexed.apply([(p, store.document(p.document_id)) for p in store.passages(passage_ids=additions)],
+                  deletions)
+    assert indexed.search(IndexQuery(text="stepfather")).total == 0
+    assert indexed.search(IndexQuery(text="housing")).total == 1
+    assert indexed.indexed_passage_ids() == {p.id for p in store.passages()}
+
+
+def test_rebuild_switches_generation_and_keeps_the_old_one_until_next(indexed: SearchIndex,
+                                                                      store: Store) -> None:
+    before = indexed.current_dir()
+    indexed.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    after = indexed.current_dir()
+    assert after != before and before.exists()
+    assert indexed.search(IndexQuery(text="bruise")).total == 1
+    indexed.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    assert not before.exists()
+
+
+def test_an_empty_index_answers_with_nothing(tmp_path: Path) -> None:
+    results = SearchIndex(tmp_path / "none").search(IndexQuery(text="anything"))
+    assert results.total == 0 and results.hits == []
