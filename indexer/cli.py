@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -201,6 +202,33 @@ def cmd_curate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kb.accounts import AccountError, add_user, list_users, remove_user
+
+    with _open(args) as kb:
+        if args.action == "list":
+            for user in list_users(kb.store):
+                access = ", restricted documents" if user.sees_restricted else ""
+                print(f"{user.username:<24} {user.role}{access}")
+            return EXIT_OK
+        if not args.username:
+            raise UsageError(f"`kb users {args.action}` needs a user name")
+        if args.action == "remove":
+            if not remove_user(kb.store, args.username):
+                raise UsageError(f"no user called {args.username}")
+            print(f"Removed {args.username}.")
+            return EXIT_OK
+        password = os.environ.get("KB_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
+        try:
+            user = add_user(kb.store, args.username, password, args.role, args.restricted_access)
+        except AccountError as error:
+            raise UsageError(str(error)) from None
+    print(f"Added {user.username} ({user.role}).")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -261,6 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")
     sub.add_argument("document_id", type=int)
     sub.add_argument("--lift", action="store_true", help="make the document open again")
+
+    sub = command("users", cmd_users, "Add, remove or list the people who can sign in.")
+    sub.add_argument("action", choices=["add", "remove", "list"])
+    sub.add_argument("username", nargs="?")
+    sub.add_argument("--role", choices=["viewer", "curator", "admin"], default="viewer")
+    sub.add_argument("--restricted-access", action="store_true",
+                     help="may see restricted documents (admins always may)")
 
     sub = command("curate", cmd_curate, "Confirm, remove or add a theme on a passage.")
     sub.add_argument("action", choices=["confirm", "remove", "add"])

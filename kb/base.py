@@ -76,27 +76,41 @@ class KnowledgeBase:
             if document is not None:
                 yield passage, document
 
+    def similar_passages(self, passage: Passage, limit: int = 5, include_restricted: bool = False,
+                         other_documents: bool = True, **filters) -> list[PassageResult]:
+        """Passages like ``passage`` in other reviews (best first), within optional facet filters.
+
+        ``filters`` takes facet names (``theme=[...]``, ``passage_type=[...]``, ...) and
+        ``year_to``.
+        """
+        year_to = filters.pop("year_to", None)
+        hits = self.index.similar(
+            passage.text, exclude_document=passage.document_id if other_documents else None,
+            filters=filters, year_to=year_to, include_restricted=include_restricted, limit=limit)
+        return self._results(hits)
+
+    def _results(self, hits) -> list[PassageResult]:
+        """Index hits joined with their passages and documents from the store, in rank order."""
+        passages = {p.id: p for p in self.store.passages(passage_ids=[h.passage_id for h in hits])}
+        documents: dict[int, Document | None] = {}
+        results = []
+        for hit in hits:
+            passage = passages.get(hit.passage_id)
+            if hit.document_id not in documents:
+                documents[hit.document_id] = self.store.document(hit.document_id)
+            document = documents[hit.document_id]
+            if passage is not None and document is not None:
+                results.append(PassageResult(passage=passage, document=document,
+                                             snippet=hit.snippet, score=hit.score))
+        return results
+
     # -- searching ----------------------------------------------------------
     def search(self, request: SearchRequest, include_restricted: bool = False,
                plain: bool = False) -> SearchResponse:
         """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts."""
         found: IndexResults = self.index.search(
             index_query(request, self._synonyms, include_restricted=include_restricted, plain=plain))
-        passages = {p.id: p for p in self.store.passages(
-            passage_ids=[hit.passage_id for hit in found.hits])}
-        documents: dict[int, Document | None] = {}
-        results = []
-        for hit in found.hits:
-            passage = passages.get(hit.passage_id)
-            if passage is None:
-                continue
-            if hit.document_id not in documents:
-                documents[hit.document_id] = self.store.document(hit.document_id)
-            document = documents[hit.document_id]
-            if document is None:
-                continue
-            results.append(PassageResult(passage=passage, document=document,
-                                         snippet=hit.snippet, score=hit.score))
+        results = self._results(found.hits)
         facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)
                   for name, counts in found.facets.items() if name in FACET_PARAMS}
         return SearchResponse(request=request, total=found.total, results=results, facets=facets,

@@ -393,6 +393,38 @@ class SearchIndex:
                                  snippet=snippet))
         return hits
 
+    def similar(self, text: str, *, exclude_document: int | None = None,
+                filters: dict[str, Sequence[str]] | None = None, year_to: int | None = None,
+                include_restricted: bool = False, limit: int = 5,
+                min_score: float = 0.0) -> list[IndexHit]:
+        """Passages like ``text`` (by its most distinctive terms), optionally from other documents,
+        within ``filters`` and up to ``year_to``."""
+        with self._reading() as (searcher, table):
+            if searcher is None or not text.strip():
+                return []
+            terms = searcher.key_terms_from_text("text", text, numterms=12)
+            if not terms:
+                return []
+            like = query.Or([query.Term("text", word, boost=weight) for word, weight in terms])
+            allowed = table.live.copy()
+            if not include_restricted:
+                allowed &= ~table.restricted
+            if exclude_document is not None:
+                allowed &= table.docs != exclude_document
+            for name, values in (filters or {}).items():
+                if values and name in FACETS:
+                    allowed &= table.mask(name, values)
+            if year_to is not None:
+                allowed &= table.year_mask(None, year_to)
+            results = searcher.search(like, limit=limit, filter=set(np.flatnonzero(allowed).tolist()),
+                                      terms=True)
+            results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
+            results.formatter = _MarkFormatter(tagname="mark", between=" … ")
+            return [IndexHit(passage_id=int(hit["pid"]), document_id=int(hit["doc"]),
+                             score=float(hit.score or 0.0),
+                             snippet=hit.highlights("text", top=2) or _escape(_shorten(hit["text"])))
+                    for hit in results if (hit.score or 0.0) >= min_score]
+
     # -- query parsing ------------------------------------------------------
     def _parse(self, searcher, request: IndexQuery) -> tuple[query.Query, str | None]:
         text = request.text.strip()

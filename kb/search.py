@@ -87,7 +87,7 @@ class SearchRequest:
             for value in raw:
                 value = str(value).strip()
                 if value and value not in seen:
-                    seen.append(value[:200])
+                    seen.append(value)
             return tuple(seen)
 
         def one(name: str) -> str:

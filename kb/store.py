@@ -77,6 +77,47 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (text_hash, theme_id)
     );
     """,
+    # 3: people who sign in, with a role and whether they may see restricted documents.
+    """
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'curator', 'admin')),
+        restricted_access INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    """,
+    # 4: trainers' collections of passages. Items keep a snapshot of the passage and its
+    # citation, so they outlive re-indexing and the removal of their document.
+    """
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE collection_items (
+        id INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        text_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        page_start INTEGER,
+        page_end INTEGER,
+        themes TEXT NOT NULL DEFAULT '[]',
+        document_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        publisher TEXT NOT NULL DEFAULT '',
+        year INTEGER,
+        kind TEXT NOT NULL DEFAULT 'other',
+        scope TEXT NOT NULL DEFAULT 'local',
+        restricted INTEGER NOT NULL DEFAULT 0,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX collection_items_collection ON collection_items(collection_id, position);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -88,7 +129,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()[:32]
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -218,7 +259,7 @@ class Store:
                 "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
                 "scope, restricted, page_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
-                 meta.scope, int(meta.restricted), page_count, _now()))
+                 meta.scope, int(meta.restricted), page_count, utc_now()))
             document_id = int(cursor.lastrowid)
             for passage in passages:
                 self._insert_passage(document_id, passage)
@@ -364,7 +405,7 @@ class Store:
                 "INSERT INTO curations (text_hash, theme_id, action, curator, decided_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(text_hash, theme_id) DO UPDATE SET "
                 "action = excluded.action, curator = excluded.curator, decided_at = excluded.decided_at",
-                (row[0], theme_id, action, curator, _now()))
+                (row[0], theme_id, action, curator, utc_now()))
             self.conn.execute(
                 "INSERT OR REPLACE INTO index_queue (passage_id, op) "
                 "SELECT id, 'add' FROM passages WHERE text_hash = ?", (row[0],))

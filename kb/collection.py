@@ -1,0 +1,205 @@
+"""Trainers' collections: named, ordered lists of passages with notes and full citations.
+
+An item keeps a snapshot of its passage and document (text, pages, title, publisher,
+year), so a collection survives re-indexing; an item whose passage is no longer in
+the knowledge base is shown as withdrawn, never dropped.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from kb.model import Document, Passage
+from kb.store import Store, text_hash, utc_now
+
+MAX_NAME_CHARS = 200
+MAX_NOTE_CHARS = 5000
+
+
+class CollectionError(ValueError):
+    """A change to a collection that cannot be made; the message says why."""
+
+
+@dataclass
+class Citation:
+    title: str
+    publisher: str
+    year: int | None
+    page_start: int | None
+    page_end: int | None
+
+    @property
+    def pages(self) -> str:
+        if not self.page_start:
+            return ""
+        if self.page_end and self.page_end != self.page_start:
+            return f"pp. {self.page_start}-{self.page_end}"
+        return f"p. {self.page_start}"
+
+    def __str__(self) -> str:
+        parts = [self.title, self.publisher, str(self.year or "n.d."), self.pages]
+        return ", ".join(part for part in parts if part)
+
+
+@dataclass
+class CollectionItem:
+    id: int
+    position: int
+    note: str
+    text: str
+    heading_path: list[str]
+    themes: list[str]
+    citation: Citation
+    kind: str
+    scope: str
+    restricted: bool
+    passage_id: int | None  # the live passage, None when withdrawn
+    document_id: int | None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.passage_id is None
+
+
+@dataclass
+class Collection:
+    id: int
+    name: str
+    created_at: str
+    updated_at: str
+    items: list[CollectionItem]
+
+    def visible_items(self, include_restricted: bool) -> list[CollectionItem]:
+        return [item for item in self.items if include_restricted or not item.restricted]
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise CollectionError("a collection needs a name")
+    if len(name) > MAX_NAME_CHARS:
+        raise CollectionError(f"a collection name has at most {MAX_NAME_CHARS} characters")
+    return name
+
+
+def create_collection(store: Store, name: str) -> int:
+    now = utc_now()
+    with store.transaction():
+        cursor = store.conn.execute(
+            "INSERT INTO collections (name, created_at, updated_at) VALUES (?, ?, ?)",
+            (_clean_name(name), now, now))
+    return int(cursor.lastrowid)
+
+
+def rename_collection(store: Store, collection_id: int, name: str) -> bool:
+    with store.transaction():
+        cursor = store.conn.execute(
+            "UPDATE collections SET name = ?, updated_at = ? WHERE id = ?",
+            (_clean_name(name), utc_now(), collection_id))
+    return cursor.rowcount > 0
+
+
+def delete_collection(store: Store, collection_id: int) -> bool:
+    with store.transaction():
+        cursor = store.conn.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
+    return cursor.rowcount > 0
+
+
+def list_collections(store: Store) -> list[tuple[int, str, int, str]]:
+    """(id, name, number of items, last change) of every collection, newest change first."""
+    rows = store.conn.execute(
+        "SELECT c.id, c.name, COUNT(i.id), c.updated_at FROM collections c "
+        "LEFT JOIN collection_items i ON i.collection_id = c.id GROUP BY c.id "
+        "ORDER BY c.updated_at DESC, c.id DESC")
+    return [tuple(row) for row in rows]
+
+
+def add_passage(store: Store, collection_id: int, passage: Passage, document: Document,
+                note: str = "") -> int:
+    """Add a passage (with a snapshot of its citation) at the end of a collection."""
+    if len(note) > MAX_NOTE_CHARS:
+        raise CollectionError(f"a note has at most {MAX_NOTE_CHARS} characters")
+    with store.transaction():
+        if not store.conn.execute("SELECT 1 FROM collections WHERE id = ?",
+                                  (collection_id,)).fetchone():
+            raise CollectionError(f"no collection {collection_id}")
+        position = store.conn.execute(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM collection_items WHERE collection_id = ?",
+            (collection_id,)).fetchone()[0]
+        meta = document.meta
+        cursor = store.conn.execute(
+            "INSERT INTO collection_items (collection_id, position, note, text_hash, text, "
+            "heading_path, page_start, page_end, themes, document_hash, title, publisher, year, "
+            "kind, scope, restricted, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?)",
+            (collection_id, position, note, text_hash(passage.text), passage.text,
+             json.dumps(passage.heading_path), passage.page_start, passage.page_end,
+             json.dumps(passage.themes), document.content_hash, meta.title, meta.publisher,
+             meta.year, meta.kind, meta.scope, int(meta.restricted), utc_now()))
+        _touch(store, collection_id)
+    return int(cursor.lastrowid)
+
+
+def _touch(store: Store, collection_id: int) -> None:
+    store.conn.execute("UPDATE collections SET updated_at = ? WHERE id = ?",
+                       (utc_now(), collection_id))
+
+
+def set_note(store: Store, item_id: int, note: str) -> bool:
+    if len(note) > MAX_NOTE_CHARS:
+        raise CollectionError(f"a note has at most {MAX_NOTE_CHARS} characters")
+    with store.transaction():
+        cursor = store.conn.execute("UPDATE collection_items SET note = ? WHERE id = ?",
+                                    (note, item_id))
+    return cursor.rowcount > 0
+
+
+def remove_item(store: Store, item_id: int) -> bool:
+    with store.transaction():
+        cursor = store.conn.execute("DELETE FROM collection_items WHERE id = ?", (item_id,))
+    return cursor.rowcount > 0
+
+
+def move_item(store: Store, item_id: int, offset: int) -> bool:
+    """Move an item up (negative ``offset``) or down its collection."""
+    with store.transaction():
+        row = store.conn.execute(
+            "SELECT collection_id FROM collection_items WHERE id = ?", (item_id,)).fetchone()
+        if not row:
+            return False
+        ids = [r[0] for r in store.conn.execute(
+            "SELECT id FROM collection_items WHERE collection_id = ? ORDER BY position, id",
+            (row[0],))]
+        index = ids.index(item_id)
+        target = max(0, min(len(ids) - 1, index + offset))
+        ids.insert(target, ids.pop(index))
+        store.conn.executemany("UPDATE collection_items SET position = ? WHERE id = ?",
+                               [(position, item) for position, item in enumerate(ids, start=1)])
+        _touch(store, row[0])
+    return True
+
+
+def get_collection(store: Store, collection_id: int) -> Collection | None:
+    """A collection with its items in order; each item linked to its live passage if any."""
+    row = store.conn.execute("SELECT * FROM collections WHERE id = ?", (collection_id,)).fetchone()
+    if not row:
+        return None
+    items = []
+    for item in store.conn.execute(
+            "SELECT * FROM collection_items WHERE collection_id = ? ORDER BY position, id",
+            (collection_id,)).fetchall():
+        live = store.conn.execute(
+            "SELECT p.id, p.document_id, d.restricted FROM passages p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.text_hash = ? "
+            "ORDER BY d.content_hash = ? DESC LIMIT 1",
+            (item["text_hash"], item["document_hash"])).fetchone()
+        items.append(CollectionItem(
+            id=item["id"], position=item["position"], note=item["note"], text=item["text"],
+            heading_path=json.loads(item["heading_path"]), themes=json.loads(item["themes"]),
+            citation=Citation(item["title"], item["publisher"], item["year"], item["page_start"],
+                              item["page_end"]),
+            kind=item["kind"], scope=item["scope"],
+            restricted=bool(item["restricted"]) or bool(live and live[2]),
+            passage_id=live[0] if live else None, document_id=live[1] if live else None))
+    return Collection(id=row["id"], name=row["name"], created_at=row["created_at"],
+                      updated_at=row["updated_at"], items=items)

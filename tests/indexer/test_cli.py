@@ -1,0 +1,88 @@
+"""The `kb` command, called as a person would, on real files."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
+from tests.conftest import CORPUS, DATA
+
+PDF = "2020-calder-vale-rapid-review-child-k.pdf"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_index_twice_reports_unchanged_the_second_time(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(CORPUS / PDF, folder)
+    data = str(tmp_path / "data")
+    code, out, _ = run(capsys, "index", str(folder), "--data", data)
+    assert code == EXIT_OK and out.startswith("1 new, 0 updated, 0 unchanged, 0 failed")
+    code, out, _ = run(capsys, "index", str(folder), "--data", data)
+    assert code == EXIT_OK and out.startswith("0 new, 0 updated, 1 unchanged, 0 failed")
+
+
+def test_failed_files_give_exit_status_3_and_are_listed(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(CORPUS / PDF, folder)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    code, out, _ = run(capsys, "index", str(folder), "--data", str(tmp_path / "data"))
+    assert code == EXIT_PARTIAL
+    assert "1 new" in out and "1 failed" in out
+    assert f"failed: {(folder / 'broken.pdf').resolve()}:" in out
+
+
+def test_usage_errors_give_exit_status_2(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["index"])
+    assert raised.value.code == EXIT_USAGE
+    code, _, err = run(capsys, "eval", "themes", str(tmp_path / "missing.jsonl"),
+                       "--data", str(tmp_path))
+    assert code == EXIT_USAGE and "no such file" in err
+    bad_themes = tmp_path / "themes.toml"
+    bad_themes.write_text("this is not [ toml")
+    code, _, err = run(capsys, "stats", "--data", str(tmp_path), "--themes", str(bad_themes))
+    assert code == EXIT_USAGE and str(bad_themes) in err
+
+
+def test_data_directory_comes_from_the_environment(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("KB_DATA", str(tmp_path / "from-env"))
+    code, out, _ = run(capsys, "stats", "--json")
+    assert code == EXIT_OK and json.loads(out)["documents"] == 0
+    assert (tmp_path / "from-env" / "kb.sqlite3").exists()
+
+
+def test_stats_search_and_themes_on_the_corpus(corpus_data: Path, capsys) -> None:
+    data = str(corpus_data)
+    code, out, _ = run(capsys, "stats", "--json", "--data", data)
+    stats = json.loads(out)
+    assert stats["by_scope"]["national"] >= 5 and stats["pages"] > 100
+    code, out, _ = run(capsys, "search", "bruising in non-mobile babies", "--theme", "babies",
+                       "--scope", "local", "--json", "--data", data)
+    found = json.loads(out)
+    assert found["total"] > 0
+    assert all("babies" in r["themes"] and r["scope"] == "local" for r in found["results"])
+    code, out, _ = run(capsys, "search", "recommendation", "--type", "recommendation",
+                       "--year-from", "2022", "--data", data)
+    assert code == EXIT_OK and "passages" in out
+    code, out, _ = run(capsys, "themes", "--json", "--data", data)
+    themes = {t["id"]: t["passages"] for t in json.loads(out)}
+    assert len(themes) == 17 and themes["fathers-male-carers"] > 5
+
+
+def test_eval_themes_prints_json_with_micro_and_macro(tmp_path: Path, capsys) -> None:
+    code, out, _ = run(capsys, "eval", "themes", str(DATA / "themes-dev.jsonl"), "--json",
+                       "--data", str(tmp_path))
+    result = json.loads(out)
+    assert code == EXIT_OK
+    assert set(result) >= {"micro", "macro", "per_theme"}
+    assert set(result["micro"]) == {"precision", "recall", "f1"}
