@@ -6,7 +6,7 @@ KB_DATA ?= instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test index serve clean
+.PHONY: run test index serve bench clean
 
 $(BIN)/kb: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,17 @@ index: $(BIN)/kb
 run: index
 	KB_DATA=$(KB_DATA) $(BIN)/kb serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/kb
+AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	npm install --prefix tests/web/.axe --no-audit --no-fund --silent axe-core@4.14.1
+
+test: $(BIN)/kb $(AXE)
 	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/kb
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) instance

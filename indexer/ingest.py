@@ -77,6 +77,8 @@ class _Task:
     content_hash: str
     catalogue_row: dict[str, str] | None
     status: str  # new or updated
+    same_content: list[str] = field(default_factory=list)  # other paths seen with this content
+
 
 
 @dataclass
@@ -196,6 +198,7 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
           notify: Callable[[FileOutcome], None]) -> list[_Task]:
     catalogues: dict[Path, dict[str, dict[str, str]]] = {}
     tasks: list[_Task] = []
+    planned: dict[str, _Task] = {}
     for path, folder in files:
         if folder not in catalogues:
             try:
@@ -229,9 +232,14 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
                 report.outcomes.append(outcome)
                 notify(outcome)
                 continue
-        tasks.append(_Task(path=path, key=key, content_hash=content_hash,
-                           catalogue_row=catalogues[folder].get(path.name),
-                           status="new" if known is None else "updated"))
+        if content_hash in planned:  # the same content twice in this run: read it once
+            planned[content_hash].same_content.append(key)
+            continue
+        task = _Task(path=path, key=key, content_hash=content_hash,
+                     catalogue_row=catalogues[folder].get(path.name),
+                     status="new" if known is None else "updated")
+        planned[content_hash] = task
+        tasks.append(task)
     return tasks
 
 
@@ -247,13 +255,19 @@ def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: f
         task: _Task = result.item
         if result.error is not None:
             outcome = FileOutcome(task.key, "failed", result.error)
+            report.outcomes.extend(FileOutcome(other, "failed", result.error)
+                                   for other in task.same_content)
         else:
             document: _ReadDocument = result.value
             _keep_original(task, files_dir)
-            kb.store.save_document(task.key, task.content_hash, document.file_type, document.meta,
-                                   document.page_count, document.passages)
+            document_id = kb.store.save_document(
+                task.key, task.content_hash, document.file_type, document.meta,
+                document.page_count, document.passages)
             outcome = FileOutcome(task.key, task.status, pages=document.page_count,
                                   passages=len(document.passages))
+            for other_path in task.same_content:
+                kb.store.link_source(other_path, document_id, task.content_hash)
+                report.outcomes.append(FileOutcome(other_path, "unchanged"))
             stored += 1
             if stored % SYNC_EVERY == 0:
                 kb.sync_index()

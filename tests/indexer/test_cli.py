@@ -65,7 +65,7 @@ def test_stats_search_and_themes_on_the_corpus(corpus_data: Path, capsys) -> Non
     data = str(corpus_data)
     code, out, _ = run(capsys, "stats", "--json", "--data", data)
     stats = json.loads(out)
-    assert stats["by_scope"]["national"] >= 5 and stats["pages"] > 100
+    assert stats["by_scope"]["national"] >= 5 and stats["pages"] > 80
     code, out, _ = run(capsys, "search", "bruising in non-mobile babies", "--theme", "babies",
                        "--scope", "local", "--json", "--data", data)
     found = json.loads(out)

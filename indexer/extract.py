@@ -1,0 +1,626 @@
+"""Read report files (PDF, Markdown, plain text, HTML, DOCX) into page-aware text blocks.
+
+Every reader returns the same :class:`Extracted` shape: a list of :class:`Block`
+(body paragraphs, list items, table rows and headings, in reading order, each
+with the pages it sits on when the format has pages), the embedded metadata,
+and the opening text of the document for metadata inference. A file that cannot
+be read raises :class:`ExtractionError` with a reason a person understands.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+from pypdf import PasswordType, PdfReader
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+FIRST_TEXT_CHARS = 3000
+MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_DOCX_MEMBER_RATIO = 200  # uncompressed / compressed size of a single large member
+BULLET = "• "
+
+
+@dataclass
+class Block:
+    text: str
+    page_start: int | None = None   # 1-based page, None for formats without pages
+    page_end: int | None = None
+    heading_level: int = 0          # 0 = body paragraph, 1.. = heading level
+
+
+@dataclass
+class Extracted:
+    blocks: list[Block]
+    page_count: int                 # 0 for formats without pages
+    file_type: str                  # "pdf", "md", "txt", "html", "docx"
+    metadata: dict[str, str] = field(default_factory=dict)
+    first_page_text: str = ""
+
+
+class ExtractionError(Exception):
+    """A file that cannot be read; str(error) is a reason a person understands."""
+
+
+# ---------------------------------------------------------------- shared text rules
+
+GLYPH_BULLET = re.compile(r"^\s*[\x7f•▪◦●○■□‣⁃∙·*–—-]\s+")
+NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z]")
+LABELLED_HEADING = re.compile(r"^(?:Recommendation|Finding|Learning point|Key finding|Theme|Priority|Part|"
+                              r"Section|Appendix|Annex)\s+\w{1,4}[.:]?(?:\s|$)", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?…:;,]['\"’”)]*$")
+HYPHENATED_WORD = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def heading_level_of(line: str) -> int:
+    """Level a stand-alone line would have as a heading (0 when it reads like body text).
+
+    Numbered sections take their depth ("4." -> 1, "4.2" -> 2); other heading-like
+    lines (labelled "Recommendation 3", short title-case lines) return -1 so the
+    caller can place them below the current numbered level.
+    """
+    text = _squash(line)
+    words = text.split()
+    if not words or len(words) > 14 or len(text) > 120 or SENTENCE_END.search(text):
+        return 0
+    numbered = NUMBERED_HEADING.match(text)
+    if numbered:
+        return numbered.group(1).count(".") + 1 if not re.fullmatch(r"[\d.,%\s]+", text) else 0
+    if LABELLED_HEADING.match(text):
+        return -1
+    capitalised = sum(1 for w in words if w[0].isupper() or w[0].isdigit() or w.lower() in MINOR_WORDS)
+    if words[0][0].isupper() and len(words) <= 10 and capitalised == len(words):
+        return -1
+    return 0
+
+
+class _HeadingLeveller:
+    """Gives heuristic headings a level: numbered depth, or one below the last numbered one."""
+
+    def __init__(self) -> None:
+        self.numbered_level = 0
+
+    def level(self, line: str) -> int:
+        level = heading_level_of(line)
+        if level > 0:
+            self.numbered_level = level
+            return level
+        if level < 0:
+            return self.numbered_level + 1
+        return 0
+
+
+def _known_hyphenations(lines: Iterable[str]) -> set[str]:
+    """Hyphenated words written whole on one line somewhere in the document."""
+    return {match.group(0).lower() for line in lines for match in HYPHENATED_WORD.finditer(line)}
+
+
+def _join_lines(first: str, second: str, keep_hyphen: set[str]) -> str:
+    """Join two wrapped lines, undoing a hyphen added at the line break."""
+    first, second = first.rstrip(), second.strip()
+    if not first:
+        return second
+    hyphen = re.search(r"([A-Za-z]+)-$", first)
+    if hyphen and second[:1].islower():
+        following = re.match(r"[A-Za-z]+", second)
+        compound = f"{hyphen.group(1)}-{following.group(0) if following else ''}".lower()
+        if compound in keep_hyphen:
+            return first + second
+        return first[:-1] + second
+    return f"{first} {second}"
+
+
+def _is_binary(text: str) -> bool:
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    return controls > max(2, len(text) // 1000)
+
+
+def _read_text(path: Path) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), else clean cp1252; binary is refused."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise ExtractionError("not a text file")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _is_binary(text):
+            raise ExtractionError("not a text file")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    raise ExtractionError("not a text file: the encoding is neither UTF-8 nor Windows-1252")
+
+
+def _blocks_from_plain_lines(lines: list[str], page: int | None, leveller: _HeadingLeveller,
+                             keep_hyphen: set[str]) -> list[Block]:
+    """Paragraphs from wrapped lines: blank lines and list markers start new blocks."""
+    blocks: list[Block] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if not current:
+            return
+        text = current[0]
+        for line in current[1:]:
+            text = _join_lines(text, line, keep_hyphen)
+        level = leveller.level(text) if len(current) == 1 and not text.startswith(BULLET) else 0
+        blocks.append(Block(_squash(text), page, page, level))
+        current.clear()
+
+    for line in lines:
+        if not line.strip():
+            flush()
+        elif GLYPH_BULLET.match(line):
+            flush()
+            current.append(BULLET + GLYPH_BULLET.sub("", line, count=1).strip())
+        else:
+            current.append(line)
+    flush()
+    return blocks
+
+
+# ---------------------------------------------------------------- PDF
+
+RUNNING_MARKS = re.compile(
+    r"^(?:page\s*#+(?:\s*(?:of|/)\s*#+)?|#+(?:\s*(?:of|/)\s*#+)?|-\s*#+\s*-|"
+    r"(?:official|official[- ]sensitive|not protectively marked|restricted|confidential|draft)"
+    r"(?:\s*[-:]\s*\w+)?)$")
+EDGE_LINES = 3
+MIN_CARRIED_WORDS = 8  # a shorter block ending a page is a stand-alone line, not a wrapped paragraph
+TABLE_GAP = re.compile(r"\S( {3,})(?=\S)")
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", _squash(line).lower())
+
+
+def _is_running_mark(line: str) -> bool:
+    key = _edge_key(line)
+    return bool(RUNNING_MARKS.match(key)) or all(
+        RUNNING_MARKS.match(cell) for cell in re.split(r" {3,}", key) if cell)
+
+
+def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Drop running headers, footers, page numbers and protective markings at page edges."""
+    def edges(lines: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        counts.update({_edge_key(lines[i]) for i in edges(lines)})
+    repeated = {key for key, n in counts.items() if n >= 2 and n >= len(pages) / 2}
+    cleaned = []
+    for lines in pages:
+        drop = {i for i in edges(lines) if _edge_key(lines[i]) in repeated or _is_running_mark(lines[i])}
+        cleaned.append([line for i, line in enumerate(lines) if i not in drop])
+    return cleaned
+
+
+@dataclass
+class _FontLine:
+    size: float
+    bold: bool
+
+
+def _page_fonts(page) -> tuple[dict[str, _FontLine], Counter[float]]:
+    """The font of every whole text line on a page, and character counts by font size."""
+    lines: dict[str, _FontLine] = {}
+    sizes: Counter[float] = Counter()
+
+    def visit(text, cm, tm, font_dict, font_size) -> None:
+        squashed = _squash(text)
+        if not squashed:
+            return
+        scale = abs(tm[3] * cm[3]) or 1.0
+        size = round(font_size * scale, 1)
+        name = str(font_dict.get("/BaseFont", "")) if font_dict else ""
+        sizes[size] += len(squashed)
+        lines.setdefault(squashed, _FontLine(size, bool(re.search(r"bold|black|heavy", name, re.I))))
+
+    page.extract_text(visitor_text=visit)
+    return lines, sizes
+
+
+@dataclass
+class _PdfPage:
+    lines: list[str]
+    fonts: dict[str, _FontLine]
+
+
+class _PdfLayout:
+    """Turns the layout text of PDF pages into blocks."""
+
+    def __init__(self, pages: list[_PdfPage], body_size: float) -> None:
+        self.pages = pages
+        self.keep_hyphen = _known_hyphenations(line for page in pages for line in page.lines)
+        self.leveller = _HeadingLeveller()
+        heading_sizes = {font.size for page in pages for font in page.fonts.values()
+                         if self._is_heading_font(font, body_size)}
+        later = {font.size for page in pages[1:] for font in page.fonts.values()
+                 if self._is_heading_font(font, body_size)} or heading_sizes
+        ranked = sorted(later, reverse=True)
+        self.size_level = {size: (ranked.index(size) + 1 if size in ranked else 1) for size in heading_sizes}
+        self.table_rows: set[int] = set()  # ids of blocks made from table rows
+
+    @staticmethod
+    def _is_heading_font(font: _FontLine, body_size: float) -> bool:
+        return font.size > body_size * 1.02 and (font.bold or font.size >= body_size * 1.2)
+
+    def _font_level(self, line: str, fonts: dict[str, _FontLine]) -> int:
+        font = fonts.get(_squash(line))
+        if font and font.size in self.size_level:
+            return self.size_level[font.size]
+        return 0
+
+    def blocks(self) -> list[Block]:
+        blocks: list[Block] = []
+        for number, page in enumerate(self.pages, start=1):
+            page_blocks = self._page_blocks(page, number)
+            if blocks and page_blocks and self._continues(blocks[-1], page_blocks[0]):
+                carried = page_blocks.pop(0)
+                blocks[-1].text = _join_lines(blocks[-1].text, carried.text, self.keep_hyphen)
+                blocks[-1].page_end = number
+            blocks.extend(page_blocks)
+        return blocks
+
+    def _continues(self, previous: Block, following: Block) -> bool:
+        """A body paragraph cut by a page break continues on the next page."""
+        return (previous.heading_level == 0 and following.heading_level == 0
+                and not {id(previous), id(following)} & self.table_rows
+                and len(previous.text.split()) >= MIN_CARRIED_WORDS
+                and not following.text.startswith(BULLET)
+                and not SENTENCE_END.search(previous.text.rstrip("-"))
+                and not previous.text.endswith(":"))
+
+    def _page_blocks(self, page: _PdfPage, number: int) -> list[Block]:
+        uses_fonts = bool(self.size_level)
+        blocks: list[Block] = []
+        plain: list[str] = []
+        table: list[str] = []
+        open_heading: Block | None = None  # a heading that the next line may continue
+
+        def flush_plain() -> None:
+            if plain:
+                leveller = self.leveller if not uses_fonts else _NoHeadings()
+                blocks.extend(_blocks_from_plain_lines(plain, number, leveller, self.keep_hyphen))
+                plain.clear()
+
+        def flush_table() -> None:
+            if table:
+                rows = [Block(row, number, number) for row in _table_rows(table)]
+                self.table_rows.update(id(row) for row in rows)
+                blocks.extend(rows)
+                table.clear()
+
+        for line in page.lines:
+            level = self._font_level(line, page.fonts) if uses_fonts and line.strip() else 0
+            if level:
+                flush_plain()
+                flush_table()
+                if open_heading is not None and open_heading.heading_level == level:
+                    open_heading.text = f"{open_heading.text} {_squash(line)}"
+                else:
+                    open_heading = Block(_squash(line), number, number, level)
+                    blocks.append(open_heading)
+                continue
+            open_heading = None
+            if table and line.strip() and not GLYPH_BULLET.match(line) and _indent(line) >= _indent(table[0]) - 1:
+                table.append(line)
+            elif not GLYPH_BULLET.match(line) and TABLE_GAP.search(line.strip()):
+                flush_plain()
+                table.append(line)
+            else:
+                flush_table()
+                plain.append(line)
+        flush_plain()
+        flush_table()
+        return blocks
+
+
+class _NoHeadings(_HeadingLeveller):
+    """Used when the PDF's fonts already mark its headings."""
+
+    def level(self, line: str) -> int:
+        return 0
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _table_rows(lines: list[str]) -> list[str]:
+    """Readable text for a layout table: one line per row, wrapped cells rejoined."""
+    columns = [m.end(1) for m in TABLE_GAP.finditer(lines[0])]
+    starts = [_indent(lines[0])] + columns
+    rows: list[list[str]] = []
+    for line in lines:
+        cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: {1,2}\S+)*", line)]
+        if len(cells) > 1 or not rows:
+            rows.append([""] * len(starts))
+        for start, text in cells:
+            column = min(range(len(starts)), key=lambda c: abs(starts[c] - start))
+            rows[-1][column] = f"{rows[-1][column]} {text}".strip()
+    header, body = rows[0], rows[1:]
+    if len(starts) == 2 or not body:
+        if body and all(len(cell.split()) <= 2 for cell in header):
+            rows = body
+        return [f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in rows]
+    return [f"{row[0]}: " + "; ".join(f"{name} {value}".strip() for name, value in zip(header[1:], row[1:]))
+            for row in body]
+
+
+def _pdf_info(reader: PdfReader) -> dict[str, str]:
+    info = reader.metadata or {}
+    metadata = {key: _squash(str(info.get(name) or "")) for key, name in
+                (("title", "/Title"), ("author", "/Author"), ("subject", "/Subject"))}
+    created = re.match(r"D:(\d{4})", str(info.get("/CreationDate") or ""))
+    if created:
+        metadata["created"] = created.group(1)
+    return {key: value for key, value in metadata.items() if value}
+
+
+def _open_pdf(path: Path) -> PdfReader:
+    data = path.read_bytes()
+    if b"%PDF-" not in data[:1024]:
+        raise ExtractionError("not a PDF file")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise ExtractionError("encrypted PDF: a password is needed")
+        if not reader.pages:
+            raise ExtractionError("damaged PDF: no pages could be read")
+    except ExtractionError:
+        raise
+    except Exception as error:  # pypdf raises many exception types for broken files
+        raise ExtractionError(f"damaged PDF: {error}") from error
+    return reader
+
+
+def _extract_pdf(path: Path) -> Extracted:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = _open_pdf(path)
+        try:
+            texts, fonts, sizes = [], [], Counter()
+            for page in reader.pages:
+                texts.append(page.extract_text(extraction_mode="layout").split("\n"))
+                page_fonts, page_sizes = _page_fonts(page)
+                fonts.append(page_fonts)
+                sizes.update(page_sizes)
+            metadata = _pdf_info(reader)
+        except Exception as error:  # a page stream or font that pypdf cannot decode
+            raise ExtractionError(f"damaged PDF: {error}") from error
+    if not any(line.strip() for lines in texts for line in lines):
+        raise ExtractionError("no text layer: scanned documents need OCR, which is not supported")
+    pages = [_PdfPage(lines, page_fonts) for lines, page_fonts in zip(_strip_running_lines(texts), fonts)]
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+    blocks = _PdfLayout(pages, body_size).blocks()
+    opening = "\n".join(_squash(line) for page in pages for line in page.lines if line.strip())
+    return Extracted(blocks, len(pages), "pdf", metadata, opening[:FIRST_TEXT_CHARS])
+
+
+# ---------------------------------------------------------------- Markdown
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as error:
+        raise ExtractionError(f"front matter is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        return {}, text[match.end():]
+    metadata = {str(key).lower(): _squash(str(value)) for key, value in data.items() if value is not None}
+    return metadata, text[match.end():]
+
+
+def _inline_text(token) -> str:
+    """Visible text of a markdown-it inline token, without emphasis or link markup."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return _squash("".join(parts))
+
+
+def _extract_markdown(path: Path) -> Extracted:
+    metadata, body = _front_matter(_read_text(path))
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    blocks: list[Block] = []
+    in_list = 0
+    row: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            in_list += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            in_list -= 1
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and any(row):
+            blocks.append(Block(" | ".join(row)))
+        elif token.type == "inline":
+            opener = tokens[index - 1]
+            text = _inline_text(token)
+            if not text:
+                continue
+            if opener.type == "heading_open":
+                blocks.append(Block(text, heading_level=int(opener.tag[1])))
+            elif opener.type in ("th_open", "td_open"):
+                row.append(text)
+            else:
+                blocks.append(Block(BULLET + text if in_list else text))
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            blocks.append(Block(token.content.strip()))
+    return Extracted(blocks, 0, "md", metadata, _opening(blocks))
+
+
+def _opening(blocks: list[Block]) -> str:
+    return "\n".join(block.text for block in blocks)[:FIRST_TEXT_CHARS]
+
+
+# ---------------------------------------------------------------- plain text
+
+def _extract_text(path: Path) -> Extracted:
+    lines = _read_text(path).split("\n")
+    blocks = _blocks_from_plain_lines(lines, None, _HeadingLeveller(), _known_hyphenations(lines))
+    return Extracted(blocks, 0, "txt", {}, _opening(blocks))
+
+
+# ---------------------------------------------------------------- HTML
+
+HTML_HIDDEN = ("script", "style", "nav", "head", "noscript", "template", "svg", "form", "button")
+HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dt", "dd",
+               "figcaption", "caption")
+
+
+def _extract_html(path: Path) -> Extracted:
+    soup = BeautifulSoup(_read_text(path), "html.parser")
+    metadata: dict[str, str] = {}
+    if soup.title and soup.title.get_text(strip=True):
+        metadata["title"] = _squash(soup.title.get_text())
+    author = soup.find("meta", attrs={"name": "author"})
+    if author and author.get("content"):
+        metadata["author"] = _squash(author["content"])
+    for hidden in soup.find_all(HTML_HIDDEN):
+        hidden.decompose()
+    blocks: list[Block] = []
+    for element in soup.find_all(HTML_BLOCKS):
+        if element.find_parent(HTML_BLOCKS):
+            continue
+        if element.name == "tr":
+            text = " | ".join(_squash(cell.get_text(" ")) for cell in element.find_all(["th", "td"]))
+        else:
+            text = _squash(element.get_text(" "))
+        text = re.sub(r" ([,.;:!?])", r"\1", text)
+        if not text:
+            continue
+        if element.name[0] == "h" and element.name[1:].isdigit():
+            blocks.append(Block(text, heading_level=int(element.name[1])))
+        else:
+            blocks.append(Block(BULLET + text if element.name == "li" else text))
+    return Extracted(blocks, 0, "html", metadata, _opening(blocks))
+
+
+# ---------------------------------------------------------------- DOCX
+
+def _check_docx_archive(path: Path) -> None:
+    """Refuse files that are not zip archives, or that would unpack to something huge."""
+    if not zipfile.is_zipfile(path):
+        raise ExtractionError("not a DOCX file: it is not a zip archive")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise ExtractionError(f"damaged DOCX: {error}") from error
+    total = sum(member.file_size for member in members)
+    if total > MAX_DOCX_UNPACKED_BYTES:
+        raise ExtractionError(f"DOCX would unpack to {total // 2**20} MB, more than the "
+                              f"{MAX_DOCX_UNPACKED_BYTES // 2**20} MB limit (possible zip bomb)")
+    for member in members:
+        if member.file_size > 2**20 and member.file_size > MAX_DOCX_MEMBER_RATIO * max(member.compress_size, 1):
+            raise ExtractionError(f"DOCX member {member.filename} is compressed more than "
+                                  f"{MAX_DOCX_MEMBER_RATIO} to 1 (possible zip bomb)")
+    if "word/document.xml" not in {member.filename for member in members}:
+        raise ExtractionError("not a DOCX file: word/document.xml is missing")
+
+
+def _docx_items(document) -> Iterator[tuple[str, object]]:
+    """Paragraphs and tables of a document body, in order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            yield "p", Paragraph(child, document)
+        elif child.tag.endswith("}tbl"):
+            yield "table", Table(child, document)
+
+
+def _docx_style_level(style_name: str) -> int:
+    if style_name == "Title":
+        return 1
+    match = re.match(r"Heading (\d)", style_name)
+    return int(match.group(1)) if match else 0
+
+
+def _extract_docx(path: Path) -> Extracted:
+    import docx
+
+    _check_docx_archive(path)
+    try:
+        document = docx.Document(str(path))
+    except Exception as error:  # python-docx and lxml raise many types for broken packages
+        raise ExtractionError(f"damaged DOCX: {error}") from error
+    blocks: list[Block] = []
+    for kind, item in _docx_items(document):
+        if kind == "table":
+            for row in item.rows:
+                cells = list(dict.fromkeys(_squash(cell.text) for cell in row.cells))
+                if any(cells):
+                    blocks.append(Block(" | ".join(cells)))
+            continue
+        text = _squash(item.text)
+        if not text:
+            continue
+        style = item.style.name if item.style is not None else ""
+        level = _docx_style_level(style)
+        is_list = style.startswith("List") or item._p.pPr is not None and item._p.pPr.numPr is not None
+        blocks.append(Block(BULLET + text if is_list and not level else text, heading_level=level))
+    properties = document.core_properties
+    metadata = {key: _squash(value or "") for key, value in
+                (("title", properties.title), ("author", properties.author))}
+    if properties.created:
+        metadata["created"] = str(properties.created.year)
+    return Extracted(blocks, 0, "docx", {k: v for k, v in metadata.items() if v}, _opening(blocks))
+
+
+# ---------------------------------------------------------------- entry point
+
+READERS: dict[str, Callable[[Path], Extracted]] = {
+    ".pdf": _extract_pdf,
+    ".md": _extract_markdown,
+    ".markdown": _extract_markdown,
+    ".txt": _extract_text,
+    ".html": _extract_html,
+    ".htm": _extract_html,
+    ".docx": _extract_docx,
+}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
+
+
+def extract(path: Path) -> Extracted:
+    """Read one report file into blocks; raises ExtractionError for files that cannot be read."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise ExtractionError(f"unsupported file type {suffix or '(no extension)'}")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ExtractionError(f"cannot open file: {error.strerror}") from error
+    if size == 0:
+        raise ExtractionError("empty file")
+    return reader(path)

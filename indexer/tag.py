@@ -1,0 +1,319 @@
+"""Rule-based tagging of passages: themes with scores and evidence, age groups, passage type, agencies.
+
+Everything the tagger looks for comes from the taxonomy file (themes, scoring) and its facet
+tables; this module only compiles those tables into spaCy matchers (blank English pipeline with
+the lookup lemmatizer, PhraseMatcher on LEMMA and LOWER, Matcher, SpanRuler) and scores.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kb.model import Passage
+from kb.taxonomy import Taxonomy, TaxonomyError
+
+ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
+FACETS_KEY = "facets"
+
+
+@Language.factory("kb_lower_lemma")
+def _make_lower_lemma(nlp: Language, name: str) -> "_LowerLemma":
+    return _LowerLemma(nlp)
+
+
+class _LowerLemma:
+    """Lower-case every lemma, looking capitalised words up again ("Fathers" -> "father")."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._table: dict | None = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._table is None:
+            self._table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        for token in doc:
+            if token.is_lower:
+                token.lemma_ = token.lemma_.lower()
+            else:
+                token.lemma_ = self._table.get(token.lower_, token.lower_)
+        return doc
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One signal found in a text: a theme, a tier and the term (or pattern) that matched."""
+
+    theme: str
+    tier: str
+    term: str
+    start: int
+    end: int
+
+
+class Tagger:
+    """Tags passages with the themes and facets of a taxonomy."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        scoring = taxonomy.scoring
+        self.weights: dict[str, float] = {tier: float(w) for tier, w in scoring.get("weights", {}).items()}
+        self.threshold = float(scoring.get("threshold", 1.0))
+        self.heading_weight = float(scoring.get("heading_weight", 0.0))
+        self.negation_window = int(scoring.get("negation_window", 0))
+        self.skip_headings = tuple(_norm(h) for h in scoring.get("skip_headings", []))
+        self.skip_openings = tuple(_norm(h) for h in scoring.get("skip_openings", []))
+        self.list_min_items = int(scoring.get("list_min_items", 0))
+        self.list_mean_words = float(scoring.get("list_mean_item_words", 0))
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self.nlp.add_pipe("kb_lower_lemma")
+        self.nlp.initialize()
+        self._lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self._lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._matcher = Matcher(self.nlp.vocab, validate=True)
+        self._age_groups_signals: dict[str, dict[str, list[str]]] = {}
+        self._compile_themes()
+        self._facets = _Facets(taxonomy)
+        self._facets.install(self.nlp)
+
+    # -- compiling ----------------------------------------------------------
+    def _compile_themes(self) -> None:
+        where = str(self.taxonomy.path)
+        for theme in self.taxonomy.themes:
+            for tier, table in theme.signals.items():
+                self._add_signals(f"{where}: theme {theme.id!r} signals.{tier}", theme.id, tier, table)
+                if table.get("age_groups"):
+                    self._age_groups_signals.setdefault(theme.id, {})[tier] = list(table["age_groups"])
+        scoring = self.taxonomy.scoring
+        self._add_signals(f"{where}: [scoring] exclude", ALL, "exclude", scoring.get("exclude", {}))
+        self._add_signals(f"{where}: [scoring] negation_cues", ALL, "negation",
+                          {"lemmas": scoring.get("negation_cues", [])})
+
+    def _add_signals(self, where: str, theme: str, tier: str, table: dict) -> None:
+        for term in table.get("lemmas", []):
+            self._lemma_matcher.add(f"{theme}|{tier}|{term}", [self._lemmatise(term)])
+        for term in table.get("phrases", []):
+            self._lower_matcher.add(f"{theme}|{tier}|{term}", [self.nlp.make_doc(term)])
+        for index, pattern in enumerate(table.get("patterns", [])):
+            try:
+                self._matcher.add(f"{theme}|{tier}|pattern {index + 1}", [pattern])
+            except Exception as error:  # spaCy raises several kinds for a bad pattern
+                raise TaxonomyError(f"{where}: pattern {index + 1} is not a valid spaCy pattern ({error})") from None
+
+    def _lemmatise(self, text: str) -> Doc:
+        return self.nlp(text)
+
+    # -- tagging ------------------------------------------------------------
+    def tag(self, passages: list[Passage], batch_size: int = 64) -> None:
+        """Fill themes, theme_scores, evidence, age_groups, passage_type and agencies in place."""
+        headings = sorted({p.heading for p in passages if p.heading})
+        heading_hits = {heading: self._theme_hits(doc)
+                        for heading, doc in zip(headings, self.nlp.pipe(headings, batch_size=batch_size))}
+        texts = (passage.text for passage in passages)
+        for passage, doc in zip(passages, self.nlp.pipe(texts, batch_size=batch_size)):
+            facets = self._facets.read(doc, passage.heading_path)
+            passage.age_groups = facets.age_groups
+            passage.agencies = facets.agencies
+            passage.passage_type = facets.passage_type
+            if self._is_reference_matter(passage):
+                passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
+                continue
+            self._score(passage, doc, heading_hits.get(passage.heading, []))
+
+    def _score(self, passage: Passage, doc: Doc, heading: list[_Hit]) -> None:
+        scores: Counter[str] = Counter()
+        evidence: dict[str, list[str]] = {}
+        for hit in self._theme_hits(doc):
+            weight = self.weights[hit.tier]
+            scores[hit.theme] += weight
+            if weight > 0:
+                _add_unique(evidence.setdefault(hit.theme, []), _clip(doc[hit.start:hit.end].text))
+        for theme, tiers in self._age_groups_signals.items():
+            for tier, groups in tiers.items():
+                named = [group for group in groups if group in passage.age_groups]
+                if named:
+                    scores[theme] += self.weights[tier]
+                    _add_unique(evidence.setdefault(theme, []), f"age: {', '.join(named)}")
+        heading_scores = Counter[str]()
+        for hit in heading:
+            heading_scores[hit.theme] += self.weights[hit.tier]
+        for theme, value in heading_scores.items():
+            if value >= self.threshold:
+                scores[theme] += self.heading_weight
+                _add_unique(evidence.setdefault(theme, []), f"heading: {passage.heading}")
+        order = {theme_id: index for index, theme_id in enumerate(self.taxonomy.ids)}
+        passage.theme_scores = {theme: round(value, 2) for theme, value in
+                                sorted(scores.items(), key=lambda item: order[item[0]]) if value > 0}
+        passage.themes = [theme for theme, value in passage.theme_scores.items() if value >= self.threshold - 1e-9]
+        passage.evidence = {theme: evidence.get(theme, []) for theme in passage.theme_scores}
+
+    def _theme_hits(self, doc: Doc) -> list[_Hit]:
+        """Distinct signals in a doc, after exclusions, negation and nesting are applied."""
+        matchers = (m for m in (self._lemma_matcher, self._lower_matcher, self._matcher) if len(m))
+        raw = [(*self.nlp.vocab.strings[match_id].split("|", 2), start, end)
+               for matcher in matchers for match_id, start, end in matcher(doc)]
+        exclusions = [(theme, start, end) for theme, tier, _, start, end in raw if tier == "exclude"]
+        cue_ends = [end for theme, tier, _, start, end in raw if tier == "negation"]
+        hits = [_Hit(theme, tier, term, start, end) for theme, tier, term, start, end in raw
+                if tier in self.weights
+                and not any(ex_theme in (ALL, theme) and start < ex_end and ex_start < end
+                            for ex_theme, ex_start, ex_end in exclusions)
+                and not any(cue_end <= start < cue_end + self.negation_window for cue_end in cue_ends)]
+        best: dict[tuple[str, int, int], _Hit] = {}
+        for hit in hits:  # one signal per span and theme: the heaviest
+            key = (hit.theme, hit.start, hit.end)
+            if key not in best or self.weights[hit.tier] > self.weights[best[key].tier]:
+                best[key] = hit
+        hits = [hit for hit in best.values() if not self._nested(hit, best.values())]
+        distinct: dict[tuple[str, str, str], _Hit] = {}
+        for hit in sorted(hits, key=lambda h: h.start):
+            distinct.setdefault((hit.theme, hit.tier, hit.term), hit)
+        return list(distinct.values())
+
+    def _nested(self, hit: _Hit, hits: Iterable[_Hit]) -> bool:
+        """True when a longer signal of the same theme, at least as heavy, covers this one."""
+        return any(other is not hit and other.theme == hit.theme and other.start <= hit.start
+                   and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
+                   and self.weights[other.tier] >= self.weights[hit.tier]
+                   for other in hits)
+
+    def _is_reference_matter(self, passage: Passage) -> bool:
+        """Glossaries, contents, acknowledgements and lists of roles carry no theme."""
+        heading = _norm(passage.heading)
+        if heading and any(heading.startswith(skip) for skip in self.skip_headings):
+            return True
+        opening = _norm(passage.text[:80])
+        if any(opening.startswith(skip) for skip in self.skip_openings):
+            return True
+        items = [item for item in re.split(r"[;\n\u2022]", passage.text) if item.strip()]
+        return (self.list_min_items > 0 and len(items) >= self.list_min_items
+                and sum(len(item.split()) for item in items) / len(items) <= self.list_mean_words)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """Evidence short enough to show: long pattern spans are cut with an ellipsis."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "\u2026"
+
+
+def _add_unique(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
+
+
+def _norm(text: str) -> str:
+    """Lower-case text without leading numbering and punctuation ("7. Glossary" -> "glossary")."""
+    return re.sub(r"^[\W\d_]+", "", text.lower()).strip()
+
+
+@dataclass
+class _FacetValues:
+    age_groups: list[str]
+    agencies: list[str]
+    passage_type: str
+
+
+class _Facets:
+    """Agencies, age groups and passage type from the facet tables, via a SpanRuler."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        facets = taxonomy.facets
+        self.where = f"{taxonomy.path} (facets)"
+        self.agencies: dict[str, dict] = facets.get("agencies", {})
+        self.agency_exclude: dict = facets.get("agencies_exclude", {})
+        self.age_groups: dict[str, dict] = facets.get("age_groups", {})
+        self.ages: dict = facets.get("ages", {})
+        types = dict(facets.get("passage_types", {}))
+        self.type_order: list[str] = list(types.pop("order", types))
+        self.types: dict[str, dict] = types
+
+    def install(self, nlp: Language) -> None:
+        """Add a SpanRuler holding every facet pattern to the pipeline."""
+        ruler = nlp.add_pipe("span_ruler", config={"spans_key": FACETS_KEY, "phrase_matcher_attr": "LEMMA",
+                                                  "validate": True})
+        patterns: list[dict] = []
+        for agency, table in self.agencies.items():
+            patterns += [{"label": f"agency:{agency}", "pattern": term} for term in table.get("lemmas", [])]
+        patterns += [{"label": "agency-exclude", "pattern": t} for t in self.agency_exclude.get("lemmas", [])]
+        for group, table in self.age_groups.items():
+            patterns += [{"label": f"age:{group}", "pattern": term} for term in table.get("lemmas", [])]
+        patterns += [{"label": "age-exclude", "pattern": term} for term in self.ages.get("exclude", [])]
+        patterns += [{"label": "age-expr", "pattern": p} for p in self.ages.get("patterns", [])]
+        patterns += [{"label": "school-year", "pattern": p} for p in self.ages.get("school_year_patterns", [])]
+        for kind, table in self.types.items():
+            patterns += [{"label": f"type:{kind}", "pattern": p} for p in table.get("patterns", [])]
+        try:
+            ruler.add_patterns(patterns)
+        except Exception as error:  # spaCy raises several kinds for a bad pattern
+            raise TaxonomyError(f"{self.where}: a facet pattern is not valid ({error})") from None
+
+    def read(self, doc: Doc, heading_path: list[str]) -> _FacetValues:
+        spans = list(doc.spans[FACETS_KEY])
+        return _FacetValues(age_groups=self._age_groups(spans), agencies=self._agencies(spans),
+                            passage_type=self._passage_type(spans, heading_path))
+
+    def _agencies(self, spans: list[Span]) -> list[str]:
+        excluded = [span for span in spans if span.label_ == "agency-exclude"]
+        found = {span.label_.split(":", 1)[1] for span in spans if span.label_.startswith("agency:")
+                 and not any(_overlap(span, ex) for ex in excluded)}
+        return [agency for agency in self.agencies if agency in found]
+
+    def _age_groups(self, spans: list[Span]) -> list[str]:
+        excluded = [span for span in spans if span.label_ == "age-exclude"]
+        found: set[str] = set()
+        for span in spans:
+            if any(_overlap(span, ex) for ex in excluded):
+                continue
+            if span.label_.startswith("age:"):
+                found.add(span.label_.split(":", 1)[1])
+            elif span.label_ in ("age-expr", "school-year"):
+                months = self._months(span)
+                group = next((g for g, t in self.age_groups.items()
+                              if months is not None and t.get("min_months", 0) <= months <= t.get("max_months", -1)),
+                             None)
+                if group:
+                    found.add(group)
+        return [group for group in self.age_groups if group in found]
+
+    def _months(self, span: Span) -> float | None:
+        """The age an age expression states, in months."""
+        numbers: dict[str, int] = self.ages.get("numbers", {})
+        units: dict[str, float] = self.ages.get("units", {"year": 12})
+        value = next((int(t.text) if t.text.isdigit() else numbers.get(t.lower_) for t in span
+                      if t.text.isdigit() or t.lower_ in numbers), None)
+        if value is None:
+            return None
+        if span.label_ == "school-year":
+            return (value + int(self.ages.get("school_year_offset", 0))) * 12
+        unit = next((t.lemma_ for t in span if t.lemma_ in units), "year")
+        return value * float(units.get(unit, 12))
+
+    def _passage_type(self, spans: list[Span], heading_path: list[str]) -> str:
+        for heading in reversed(heading_path):
+            text = heading.lower()
+            for kind in self.type_order:
+                if any(re.search(rf"\b{re.escape(h)}\b", text) for h in self.types[kind].get("headings", [])):
+                    return kind
+        for kind in self.type_order:
+            window = int(self.types[kind].get("window", 0))
+            if any(span.label_ == f"type:{kind}" and (window == 0 or span.start < window) for span in spans):
+                return kind
+        return "other"
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def theme_profile(passages: Iterable[Passage]) -> dict[str, tuple[int, float]]:
+    """Theme id -> (number of passages tagged with it, share of all passages), busiest first."""
+    passages = list(passages)
+    counts = Counter(theme for passage in passages for theme in set(passage.themes))
+    total = len(passages) or 1
+    return {theme: (count, round(count / total, 4)) for theme, count in counts.most_common()}

@@ -1,0 +1,204 @@
+"""Reading the sample corpus and refusing broken files, on real and generated files."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
+from indexer.segment import segment
+from tests.conftest import CORPUS
+
+CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+PDF_FILES = [p for p in CORPUS_FILES if p.suffix == ".pdf"]
+CHILD_M = CORPUS / "2019-northmoor-cspr-child-m.pdf"
+ANNUAL_REPORT = CORPUS / "2023-westbridge-annual-report-2022-23.pdf"
+
+
+def test_corpus_has_every_format() -> None:
+    assert {p.suffix for p in CORPUS_FILES} == {".pdf", ".md", ".html", ".docx"}
+    assert len(CORPUS_FILES) == 18
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_every_corpus_file_extracts_into_headed_text(path: Path) -> None:
+    extracted = extract(path)
+    assert extracted.file_type == path.suffix.lstrip(".")
+    assert sum(len(b.text.split()) for b in extracted.blocks) > 1000
+    assert any(b.heading_level for b in extracted.blocks)
+    assert extracted.first_page_text
+    if extracted.file_type == "pdf":
+        assert extracted.page_count >= 4
+        assert all(1 <= b.page_start <= b.page_end <= extracted.page_count for b in extracted.blocks)
+    else:
+        assert extracted.page_count == 0
+
+
+@pytest.mark.parametrize("path", PDF_FILES, ids=lambda p: p.name)
+def test_running_headers_and_footers_never_reach_passages(path: Path) -> None:
+    running_title = f"Safeguarding {'Children ' if 'ashby' not in path.name else ''}"
+    for passage in segment(extract(path).blocks):
+        assert not re.search(r"Page \d+ of \d+", passage.text)
+        assert "OFFICIAL" not in passage.text
+        assert not (running_title in passage.text and "  |  " in passage.text)
+        assert "..." not in passage.text  # the running header is cut with an ellipsis
+
+
+def test_pdf_passages_know_their_pages() -> None:
+    passages = segment(extract(CHILD_M).blocks)
+    introduction = next(p for p in passages if p.text.startswith("In October 2019 Child M, aged 13"))
+    assert (introduction.page_start, introduction.heading_path[-1]) == (2, "1. Introduction and scope")
+    recommendation = next(p for p in passages if "Recommendation 5: CAMHS" in p.text)
+    assert recommendation.page_start == 6
+
+
+def test_words_hyphenated_at_line_ends_are_joined() -> None:
+    text = "\n".join(b.text for b in extract(CHILD_M).blocks)
+    # pypdf gives "severely under-\nweight" and "local child safe-\nguarding practice review"
+    assert "severely underweight" in text
+    assert "commissioned a local child safeguarding practice review" in text
+    assert "under-weight" not in text and "safe-guarding" not in text
+
+
+def test_real_hyphens_are_kept() -> None:
+    text = "\n".join(b.text for b in extract(ANNUAL_REPORT).blocks)
+    assert "part-time timetables" in text
+    assert "longest-standing priority" in text
+    # "self-harm" is broken at a line end in Child M, and written whole elsewhere in that document
+    assert "self-harm" in "\n".join(b.text for b in extract(CHILD_M).blocks)
+
+
+def test_paragraph_over_a_page_break_is_one_passage() -> None:
+    passages = segment(extract(CHILD_M).blocks)
+    passage = next(p for p in passages if "concerns about her hygiene and her mother's withdrawal" in p.text)
+    assert (passage.page_start, passage.page_end) == (4, 5)
+
+
+def test_pdf_headings_and_multi_line_heading() -> None:
+    headings = [b for b in extract(CHILD_M).blocks if b.heading_level]
+    texts = [h.text for h in headings]
+    assert "4. Findings" in texts
+    assert ("Finding 1: Home education was chosen in the middle of a dispute, "
+            "and nobody asked what it meant for Child M") in texts
+    levels = {h.text: h.heading_level for h in headings}
+    assert levels["Finding 2: Child M was not seen or heard for 16 months"] > levels["4. Findings"]
+
+
+def test_pdf_table_rows_read_as_text() -> None:
+    text = "\n".join(b.text for b in extract(ANNUAL_REPORT).blocks)
+    assert "Contacts received by the MASH: 2021-22 14,920; 2022-23 15,870" in text
+
+
+def test_pdf_bullets_are_separate_blocks() -> None:
+    blocks = extract(ANNUAL_REPORT).blocks
+    bullets = [b.text for b in blocks if b.text.startswith("• ")]
+    assert "• Neglect: reduce repeat plans, improve responses to adolescent neglect, and ensure " \
+           "missed health and dental appointments reach the lead professional." in bullets
+
+
+def test_pdf_info_becomes_metadata() -> None:
+    metadata = extract(CHILD_M).metadata
+    assert metadata["title"] == "Child Safeguarding Practice Review: Child M"
+    assert metadata["author"] == "Northmoor Safeguarding Children Partnership"
+
+
+def test_markdown_front_matter_headings_and_emphasis() -> None:
+    extracted = extract(CORPUS / "2022-westbridge-7-minute-briefing-fathers.md")
+    assert extracted.metadata["kind"] == "briefing"
+    assert extracted.metadata["year"] == "2022"
+    assert extracted.blocks[0].text == "7-minute briefing: Seeing the men"
+    assert extracted.blocks[0].heading_level == 1
+    assert any(b.text == "5. Reflect" and b.heading_level == 2 for b in extracted.blocks)
+    assert all("**" not in b.text for b in extracted.blocks)
+    assert any(b.text.startswith("Baby H. Baby H was fifteen weeks old") for b in extracted.blocks)
+    assert "• Have you met him, spoken to him on his own, and asked about his history?" in \
+        [b.text for b in extracted.blocks]
+
+
+def test_html_visible_text_and_title() -> None:
+    extracted = extract(CORPUS / "2024-national-briefing-elective-home-education.html")
+    assert extracted.metadata["title"].startswith("Beyond the school roll")
+    assert any(b.text == "4.1 Invisibility once off the school roll" and b.heading_level == 3
+               for b in extracted.blocks)
+    assert all("<" not in b.text for b in extracted.blocks)
+
+
+def test_html_drops_scripts_and_navigation(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Rapid review</title><style>p {color: red}</style></head><body>"
+                    "<nav><a href='/'>Home</a></nav><script>var tracking = 1;</script>"
+                    "<h2>Learning</h2><p>The <em>school</em> was not told.</p></body></html>")
+    extracted = extract(page)
+    assert [(b.text, b.heading_level) for b in extracted.blocks] == [
+        ("Learning", 2), ("The school was not told.", 0)]
+    assert extracted.metadata["title"] == "Rapid review"
+
+
+def test_docx_corpus_file_headings() -> None:
+    extracted = extract(CORPUS / "2025-calder-vale-7-minute-briefing-adolescent-mental-health.docx")
+    assert extracted.metadata["author"] == "Calder Vale Safeguarding Children Partnership"
+    assert extracted.blocks[0].heading_level == 1
+    assert any(b.text == "1. Background" and b.heading_level == 2 for b in extracted.blocks)
+    assert any(b.text.startswith("• ") for b in extracted.blocks)
+
+
+def test_docx_styles_lists_and_tables(styled_docx: Path) -> None:
+    extracted = extract(styled_docx)
+    assert [(b.text, b.heading_level) for b in extracted.blocks] == [
+        ("Rapid Review: Child Z", 1), ("1. Learning", 1), ("The review found:", 0),
+        ("• Nobody spoke to Child Z alone.", 0), ("Agency | Contacts", 0), ("School | 12", 0)]
+    assert extracted.metadata["title"] == "Rapid Review: Child Z"
+
+
+def test_plain_text_paragraphs_and_headings(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("4. Findings\n\n4.2 Information sharing\n\nThe school knew about the assess-\n"
+                    "ment but did not\nshare it.\n\n- First point\n- Second point\n", encoding="utf-8")
+    blocks = extract(path).blocks
+    assert [(b.text, b.heading_level) for b in blocks] == [
+        ("4. Findings", 1), ("4.2 Information sharing", 2),
+        ("The school knew about the assessment but did not share it.", 0),
+        ("• First point", 0), ("• Second point", 0)]
+
+
+def test_cp1252_text_is_read(cp1252_text: Path) -> None:
+    assert extract(cp1252_text).blocks[0].text == "Notes from the café meeting \u2013 learning review"
+
+
+def test_pdf_with_empty_user_password_is_read(empty_password_pdf: Path) -> None:
+    extracted = extract(empty_password_pdf)
+    assert extracted.page_count == 6
+    assert any("4. Findings" == b.text for b in extracted.blocks)
+
+
+@pytest.mark.parametrize(("fixture", "reason"), [
+    ("empty_file", "empty file"),
+    ("text_named_pdf", "not a PDF file"),
+    ("password_pdf", "encrypted PDF: a password is needed"),
+    ("image_only_pdf", "no text layer: scanned documents need OCR, which is not supported"),
+    ("binary_text", "not a text file"),
+    ("unknown_extension", "unsupported file type .xyz"),
+    ("not_a_zip_docx", "not a DOCX file: it is not a zip archive"),
+])
+def test_bad_files_are_refused_with_a_reason(fixture: str, reason: str, request: pytest.FixtureRequest) -> None:
+    with pytest.raises(ExtractionError) as error:
+        extract(request.getfixturevalue(fixture))
+    assert str(error.value) == reason
+
+
+def test_truncated_pdf_is_damaged(truncated_pdf: Path) -> None:
+    with pytest.raises(ExtractionError, match=r"^damaged PDF: "):
+        extract(truncated_pdf)
+
+
+def test_zip_bomb_docx_is_refused_without_unpacking(zip_bomb_docx: Path) -> None:
+    with pytest.raises(ExtractionError, match=r"possible zip bomb"):
+        extract(zip_bomb_docx)
+
+
+def test_pypdf_warnings_are_not_printed(truncated_pdf: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ExtractionError):
+        extract(truncated_pdf)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

@@ -1,0 +1,73 @@
+"""Passages from blocks: word bounds, heading paths, and no merging across headings."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.extract import Block, extract
+from indexer.segment import segment
+from tests.conftest import CORPUS
+
+CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix != ".csv")
+
+
+def _words(count: int, start: int = 0) -> str:
+    return " ".join(f"word{i}" for i in range(start, start + count)) + "."
+
+
+def test_short_paragraphs_merge_until_min_words() -> None:
+    blocks = [Block("Findings", 1, 1, 1), Block("The review found:", 1, 1),
+              Block("• " + _words(20), 1, 1), Block("• " + _words(30), 2, 2), Block(_words(60), 2, 2)]
+    passages = segment(blocks, min_words=40, max_words=300)
+    assert [p.text.count("\n") for p in passages] == [2, 0]
+    assert passages[0].text.startswith("The review found:\n• word0")
+    assert (passages[0].page_start, passages[0].page_end) == (1, 2)
+    assert [p.seq for p in passages] == [0, 1]
+
+
+def test_long_paragraph_splits_at_sentences_into_even_parts() -> None:
+    sentences = [f"Sentence {i} has exactly seven words here." for i in range(100)]  # 700 words
+    passages = segment([Block(" ".join(sentences), 3, 4)], min_words=40, max_words=300)
+    sizes = [len(p.text.split()) for p in passages]
+    assert len(passages) == 3 and all(200 <= size <= 300 for size in sizes)
+    assert all(p.text.endswith("here.") for p in passages)
+    assert " ".join(p.text for p in passages) == " ".join(sentences)
+
+
+def test_never_merges_across_headings_and_paths_follow_levels() -> None:
+    blocks = [Block("Review of Child M", heading_level=1), Block("4. Findings", heading_level=2),
+              Block("4.1 Seeing the child", heading_level=3), Block("Short one."),
+              Block("4.2 Information sharing", heading_level=3), Block("Another short one."),
+              Block("5. Recommendations", heading_level=2), Block("Recommendation 1: share.")]
+    passages = segment(blocks)
+    assert [(p.text, p.heading_path) for p in passages] == [
+        ("Short one.", ["Review of Child M", "4. Findings", "4.1 Seeing the child"]),
+        ("Another short one.", ["Review of Child M", "4. Findings", "4.2 Information sharing"]),
+        ("Recommendation 1: share.", ["Review of Child M", "5. Recommendations"])]
+
+
+def test_contents_list_is_dropped() -> None:
+    blocks = [Block("Contents", heading_level=2), Block("• Introduction"), Block("• Findings"),
+              Block("1. Introduction", heading_level=2), Block(_words(50))]
+    assert [p.heading_path for p in segment(blocks)] == [["1. Introduction"]]
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_passages_respect_bounds(path) -> None:
+    passages = segment(extract(path).blocks)
+    assert passages
+    by_heading: dict[tuple[str, ...], int] = {}
+    for passage in passages:
+        by_heading[tuple(passage.heading_path)] = by_heading.get(tuple(passage.heading_path), 0) + 1
+    for passage in passages:
+        words = len(passage.text.split())
+        assert words <= 300
+        if words < 40:  # only a whole short section may stay short
+            assert by_heading[tuple(passage.heading_path)] == 1, passage
+        assert all("contents" != h.lower() for h in passage.heading_path)
+
+
+def test_corpus_heading_path() -> None:
+    passages = segment(extract(CORPUS / "2019-national-annual-report-2018-19.pdf").blocks)
+    passage = next(p for p in passages if p.heading_path[-1] == "6.3 Professional curiosity")
+    assert passage.heading_path[-2].startswith("6. ")
+    assert passage.page_start == 5

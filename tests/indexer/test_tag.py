@@ -1,0 +1,158 @@
+"""The rule-based tagger on real sentences: themes, traps, headings, ages, passage types, agencies."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.tag import Tagger, theme_profile
+from kb.model import Passage
+from kb.taxonomy import TaxonomyError, load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(load_taxonomy())
+
+
+def tagged(tagger: Tagger, text: str, heading_path: list[str] | None = None) -> Passage:
+    passage = Passage(seq=0, text=text, heading_path=heading_path or [])
+    tagger.tag([passage])
+    return passage
+
+
+def test_themes_scores_and_evidence(tagger: Tagger) -> None:
+    passage = tagged(tagger, "Police attended four domestic incidents in six months. The case was never heard at "
+                             "MARAC and the notifications sent to the MASH did not mention the earlier call-outs.")
+    assert {"domestic-abuse", "information-sharing"} <= set(passage.themes)
+    assert passage.theme_scores["domestic-abuse"] >= 1.0
+    assert "MARAC" in passage.evidence["domestic-abuse"]
+    assert "MASH" in passage.evidence["information-sharing"]
+    assert set(passage.themes) <= set(passage.theme_scores)
+
+
+@pytest.mark.parametrize("text, theme", [
+    ("Volunteers dressed as Father Christmas visited the family hubs and handed out presents.", "fathers-male-carers"),
+    ("The panel did not neglect to consider the effect of the pandemic on agencies' ability to visit.", "neglect"),
+    ("The health visitor completed the twelve-month review at the clinic and weighed the child.", "mental-health"),
+    ("The family hubs were busy throughout December.", "whole-family"),
+])
+def test_traps_do_not_tag(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme not in tagged(tagger, text).themes
+
+
+def test_a_list_of_attendees_carries_no_theme(tagger: Tagger) -> None:
+    text = ("Attendees: Designated Nurse for Safeguarding Children; Detective Inspector, Public Protection Unit; "
+            "Head of Service, Children's Social Care; Domestic Abuse Coordinator; Manager, Drug and Alcohol "
+            "Service; Education Safeguarding Lead.")
+    passage = tagged(tagger, text)
+    assert passage.themes == []
+    assert "police" in passage.agencies
+    roles = text.replace("Attendees: ", "").replace(";", "\n")
+    assert tagged(tagger, roles).themes == []
+
+
+def test_a_glossary_heading_carries_no_theme(tagger: Tagger) -> None:
+    passage = tagged(tagger, "MARAC: multi-agency risk assessment conference for victims of domestic abuse.",
+                     ["Child safeguarding practice review: Child K", "7. Glossary"])
+    assert passage.themes == []
+
+
+def test_the_heading_adds_evidence(tagger: Tagger) -> None:
+    text = "Letters were addressed only to the mother, and her partner was never invited to a single appointment."
+    plain = tagged(tagger, text)
+    under = tagged(tagger, text, ["Child safeguarding practice review: Child N", "Fathers and male carers"])
+    assert "fathers-male-carers" not in plain.themes
+    assert "fathers-male-carers" in under.themes
+    assert "heading: Fathers and male carers" in under.evidence["fathers-male-carers"]
+
+
+@pytest.mark.parametrize("text, groups", [
+    ("Child N, a 14-year-old Black boy, was described as streetwise.", ["adolescent"]),
+    ("Baby M died at nine weeks after falling asleep on a sofa with his father.", ["baby"]),
+    ("Teachers described Child D, then aged 7, as often hungry.", ["young-child"]),
+    ("Jordan was 15 when transport police found him ninety miles from home.", ["adolescent"]),
+    ("In Year 10 his attendance fell sharply.", ["adolescent"]),
+    ("The mother's partner moved in when the toddler was ill; her baby brother was six-week-old.",
+     ["baby", "young-child"]),
+    ("The review panel met four times in 2023 and 12 agencies took part.", []),
+])
+def test_age_groups(tagger: Tagger, text: str, groups: list[str]) -> None:
+    assert tagged(tagger, text).age_groups == groups
+
+
+@pytest.mark.parametrize("text, heading_path, kind", [
+    ("Recommendation 3: The partnership should make sure that fathers are invited to every review meeting.",
+     [], "recommendation"),
+    ("The Partnership should ask the ICB to report on uptake of the training.", [], "recommendation"),
+    ("The health visitor's safe sleep assessment was thorough and clearly recorded.",
+     ["Review: Baby O", "5. Good practice"], "good-practice"),
+    ("The bruise should have triggered the protocol, and the review found that it did not.", [], "finding"),
+    ("Child S was not seen for eighteen months.", ["4. Findings", "Finding 2: Child S was not seen"], "finding"),
+    ("In March 2022 the family moved to a flat on the edge of town.", [], "other"),
+])
+def test_passage_type(tagger: Tagger, text: str, heading_path: list[str], kind: str) -> None:
+    assert tagged(tagger, text, heading_path).passage_type == kind
+
+
+def test_agencies_from_the_gazetteer(tagger: Tagger) -> None:
+    passage = tagged(tagger, "The health visitor and the GP each recorded concerns; the midwife referred her to the "
+                             "perinatal mental health team, and the police notified Children's Social Care. She "
+                             "told her Sunday school teacher nothing.")
+    assert passage.agencies == ["police", "childrens-social-care", "health-visiting", "midwifery", "gp",
+                                "adult-mental-health"]
+
+
+def test_a_custom_taxonomy_changes_what_is_tagged(tmp_path: Path) -> None:
+    path = tmp_path / "themes.toml"
+    path.write_text("""
+[scoring]
+threshold = 1.0
+weights = { strong = 1.0, weak = 0.5 }
+
+[[themes]]
+id = "housing"
+label = "Housing instability"
+definition = "Evictions, temporary accommodation and frequent moves."
+[themes.signals.strong]
+lemmas = ["eviction", "temporary accommodation"]
+[themes.signals.weak]
+lemmas = ["landlord"]
+""")
+    text = "After the eviction the family spent five months in temporary accommodation, and the MASH was not told."
+    custom = tagged(Tagger(load_taxonomy(path)), text)
+    assert custom.themes == ["housing"]
+    assert custom.evidence["housing"] == ["eviction", "temporary accommodation"]
+    assert custom.agencies == ["mash"]
+    assert "housing" not in tagged(Tagger(load_taxonomy()), text).themes
+
+
+def test_a_bad_pattern_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "themes.toml"
+    path.write_text("""
+[scoring]
+weights = { strong = 1.0 }
+[[themes]]
+id = "housing"
+label = "Housing"
+definition = "Housing."
+[themes.signals.strong]
+patterns = [[{SHOUTING = "eviction"}]]
+""")
+    with pytest.raises(TaxonomyError, match="pattern 1 is not a valid spaCy pattern") as raised:
+        Tagger(load_taxonomy(path))
+    assert str(path) in str(raised.value)
+
+
+def test_batches_tag_every_passage_and_the_profile_counts_them(tagger: Tagger) -> None:
+    texts = ["The children were often hungry and the home conditions were poor.",
+             "Dental appointments were missed again and again, and the house smelled of damp.",
+             "Child A, aged 16, took an overdose and was referred to CAMHS.",
+             "The draft report was signed off by the executive group in January."]
+    passages = [Passage(seq=i, text=text) for i, text in enumerate(texts)]
+    tagger.tag(passages, batch_size=2)
+    assert [("neglect" in p.themes) for p in passages] == [True, True, False, False]
+    profile = theme_profile(passages)
+    assert profile["neglect"] == (2, 0.5)
+    assert profile["mental-health"] == (1, 0.25)
+    assert "neglect" not in passages[3].theme_scores
