@@ -161,10 +161,14 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
     if args.what == "themes":
+        if len(paths) != 1:
+            raise UsageError("`kb eval themes` takes one file")
+        path = paths[0]
         from indexer.evaluate import evaluate_themes, format_theme_report
         from indexer.tag import Tagger
 
@@ -175,7 +179,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from indexer.evaluate import evaluate_search, format_search_report
 
     with _open(args) as kb:
-        result = evaluate_search(path, kb)
+        result = evaluate_search(paths, kb)
     print(json.dumps(result, indent=2) if args.json else format_search_report(result))
     return EXIT_OK
 
@@ -283,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("eval", cmd_eval, "Measure tagging or ranking quality against labelled data.")
     sub.add_argument("what", choices=["themes", "search"])
-    sub.add_argument("file", metavar="FILE.jsonl")
+    sub.add_argument("files", metavar="FILE.jsonl", nargs="+",
+                     help="labelled passages (themes: one file) or judged queries (search)")
     sub.add_argument("--json", action="store_true")
 
     sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+from kb.base import KnowledgeBase
 from kb.model import Passage
+from kb.search import SearchRequest
 from indexer.tag import Tagger
 
 
@@ -54,4 +57,81 @@ def format_theme_report(result: dict) -> str:
         s = result[name]
         lines.append(f"{name + ' average':<{width}}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}")
     lines.append(f"{result['passages']} passages")
+    return "\n".join(lines)
+
+# -- search ranking -------------------------------------------------------------
+CUTOFF = 10
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _stem(filename: str) -> str:
+    return Path(filename).stem
+
+
+def judge_ranking(returned: list[tuple[str, str]], relevant: list[dict]) -> dict[str, float]:
+    """nDCG, MRR and recall at 10 for one query.
+
+    ``returned`` holds (document file name, passage text) in rank order; a passage
+    matches a judged item when the document names agree (without extension) and
+    the passage contains the judged text, case and white space ignored. Each
+    judged item counts once, for the first passage that contains it.
+    """
+    judged = [(_stem(item["doc"]), _normalise(item["contains"]), int(item["grade"]))
+              for item in relevant]
+    found: set[int] = set()
+    gains: list[int] = []
+    for filename, text in returned[:CUTOFF]:
+        stem, body = _stem(filename), _normalise(text)
+        matches = [i for i, (doc, contains, _) in enumerate(judged)
+                   if i not in found and doc == stem and contains in body]
+        found.update(matches)
+        gains.append(max((judged[i][2] for i in matches), default=0))
+    dcg = sum((2 ** gain - 1) / math.log2(rank + 2) for rank, gain in enumerate(gains))
+    ideal = sorted((grade for _, _, grade in judged), reverse=True)[:CUTOFF]
+    idcg = sum((2 ** gain - 1) / math.log2(rank + 2) for rank, gain in enumerate(ideal))
+    first = next((rank for rank, gain in enumerate(gains) if gain > 0), None)
+    return {
+        "ndcg@10": dcg / idcg if idcg else 0.0,
+        "mrr@10": 1 / (first + 1) if first is not None else 0.0,
+        "recall@10": len(found) / len(judged) if judged else 0.0,
+    }
+
+
+def evaluate_search(paths: list[Path], kb: KnowledgeBase) -> dict:
+    """Mean nDCG@10, MRR@10 and recall@10 of the product's ranking and of the plain BM25 baseline.
+
+    Each line of each file is {"id", "query", "relevant": [{"doc", "contains", "grade"}]}.
+    """
+    queries = [json.loads(line) for path in paths
+               for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    totals = {"product": [], "baseline": []}
+    per_query = []
+    for item in queries:
+        request = SearchRequest(q=item["query"], per_page=CUTOFF)
+        scores = {}
+        for name, plain in (("product", False), ("baseline", True)):
+            response = kb.search(request, plain=plain)
+            returned = [(r.document.filename, r.passage.text) for r in response.results]
+            scores[name] = judge_ranking(returned, item["relevant"])
+            totals[name].append(scores[name])
+        per_query.append({"id": item["id"], "query": item["query"], **scores})
+
+    def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+        return {metric: round(sum(r[metric] for r in rows) / len(rows), 4) if rows else 0.0
+                for metric in ("ndcg@10", "mrr@10", "recall@10")}
+
+    return {**mean(totals["product"]), "baseline": mean(totals["baseline"]),
+            "queries": len(queries), "per_query": per_query}
+
+
+def format_search_report(result: dict) -> str:
+    """A table of the product's and the baseline's figures, and the relative gain."""
+    lines = [f"{result['queries']} queries", f"{'metric':<12}{'product':>10}{'baseline':>10}{'gain':>9}"]
+    for metric in ("ndcg@10", "mrr@10", "recall@10"):
+        product, baseline = result[metric], result["baseline"][metric]
+        gain = f"{(product / baseline - 1) * 100:+.0f}%" if baseline else "n/a"
+        lines.append(f"{metric:<12}{product:>10.3f}{baseline:>10.3f}{gain:>9}")
     return "\n".join(lines)

@@ -23,10 +23,18 @@ def current_kb() -> KnowledgeBase:
     return current_app.extensions[KB_EXTENSION]
 
 
+def can_see_restricted() -> bool:
+    """Whether the person making this request may see restricted documents.
+
+    Every view that shows documents, passages or anything counted from them asks this.
+    """
+    return False
+
+
 def visible_document(document_id: int) -> Document:
     """The document with this id, or a 404 when it does not exist or is restricted."""
     document = current_kb().store.document(document_id)
-    if document is None or document.meta.restricted:
+    if document is None or (document.meta.restricted and not can_see_restricted()):
         abort(404, description="There is no such document.")
     return document
 
