@@ -6,6 +6,7 @@ swaps partials in place when JavaScript is available.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = KnowledgeBase(settings)
     Htmx(app)
+    CSRFProtect(app)  # every POST needs the token: a form field, or the X-CSRFToken header (htmx)
     register_template_helpers(app)
     for blueprint in (search.bp, documents.bp, themes.bp, api.bp):
         app.register_blueprint(blueprint)
