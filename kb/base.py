@@ -25,8 +25,9 @@ class KnowledgeBase:
         self.store = Store(settings.db_path)
         self.index = SearchIndex(settings.index_dir)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
-        self._synonyms = [(theme.id, tuple(group))
-                          for theme in self.taxonomy.themes for group in theme.synonyms]
+        self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
+            (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
+        self._synonyms += [(None, group) for group in self.taxonomy.search_synonyms]
 
     def close(self) -> None:
         self.index.close()

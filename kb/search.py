@@ -266,30 +266,34 @@ def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
                        selected=v in selected) for v in ordered if v not in ("", "0")]
 
 
-def query_expansions(text: str, synonym_groups: list[tuple[str, tuple[str, ...]]]
+def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str, ...]]]
                      ) -> tuple[list[tuple[str, ...]], list[str]]:
     """The synonym groups a query touches, and the themes they belong to.
 
-    ``synonym_groups`` holds (theme id, group of equivalent terms). A group is
-    touched when one of its terms appears in the query as whole words.
+    ``synonym_groups`` holds (theme id or None, group of equivalent terms). A group is
+    touched when one of its terms appears in the query as whole words; words the
+    query excludes (``-word``, ``-"a phrase"``) touch nothing.
     """
-    padded = f" {_words(text)} "
+    padded = f" {_words(_EXCLUDED.sub(' ', text))} "
     groups: list[tuple[str, ...]] = []
     themes: list[str] = []
     for theme_id, group in synonym_groups:
         if any(f" {_words(term)} " in padded for term in group):
             if group not in groups:
                 groups.append(group)
-            if theme_id not in themes:
+            if theme_id is not None and theme_id not in themes:
                 themes.append(theme_id)
     return groups, themes
+
+
+_EXCLUDED = re.compile(r'(?:^|\s)-(?:"[^"]*"?|\S+)')
 
 
 def _words(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
-def index_query(request: SearchRequest, synonym_groups: list[tuple[str, tuple[str, ...]]],
+def index_query(request: SearchRequest, synonym_groups: list[tuple[str | None, tuple[str, ...]]],
                 include_restricted: bool = False, plain: bool = False) -> IndexQuery:
     """The index query for a request: filters, paging and, unless ``plain``, synonyms and boosts."""
     expansions, themes = ([], []) if plain else query_expansions(request.q, synonym_groups)

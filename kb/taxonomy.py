@@ -43,6 +43,9 @@ class Taxonomy:
     path: Path
     facets: dict
     scoring: dict = field(default_factory=dict)
+    #: Groups of equivalent words in practitioners' language, bound to no theme ("A&E",
+    #: "emergency department"), that search uses to widen a query.
+    search_synonyms: tuple[tuple[str, ...], ...] = ()
 
     def get(self, theme_id: str) -> Theme | None:
         """The theme with this id, or None."""
@@ -80,7 +83,19 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     facets = data["facets"] if "facets" in data else _read(DEFAULT_FACETS)
     if not isinstance(facets, dict):
         raise TaxonomyError(f"{path}: [facets] must be a table")
-    return Taxonomy(themes=themes, path=path, facets=facets, scoring=scoring)
+    search = data["search"] if "search" in data else _read(DEFAULT_THEMES).get("search", {})
+    search_synonyms = search.get("synonyms", []) if isinstance(search, dict) else None
+    if not _is_groups(search_synonyms):
+        raise TaxonomyError(f"{path}: [search] synonyms must be a list of non-empty lists of strings")
+    return Taxonomy(themes=themes, path=path, facets=facets, scoring=scoring,
+                    search_synonyms=tuple(tuple(group) for group in search_synonyms))
+
+
+def _is_groups(value: Any) -> bool:
+    """Whether ``value`` is a list of non-empty lists of strings (synonym groups)."""
+    return isinstance(value, list) and all(
+        isinstance(group, list) and group and all(isinstance(term, str) for term in group)
+        for group in value)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -110,9 +125,7 @@ def _theme(path: Path, index: int, raw: Any, tiers: tuple[str, ...]) -> Theme:
     if not isinstance(excludes, str):
         raise TaxonomyError(f"{where}: excludes must be a string")
     synonyms = raw.get("synonyms", [])
-    if not isinstance(synonyms, list) or not all(
-            isinstance(group, list) and group and all(isinstance(term, str) for term in group)
-            for group in synonyms):
+    if not _is_groups(synonyms):
         raise TaxonomyError(f"{where}: synonyms must be a list of non-empty lists of strings")
     signals = raw.get("signals", {})
     _check_signals(where, signals, tiers)

@@ -151,3 +151,28 @@ def test_rebuild_switches_generation_and_keeps_the_old_one_until_next(indexed: S
 def test_an_empty_index_answers_with_nothing(tmp_path: Path) -> None:
     results = SearchIndex(tmp_path / "none").search(IndexQuery(text="anything"))
     assert results.total == 0 and results.hits == []
+
+
+def test_a_query_word_outranks_a_pile_of_its_synonyms(store: Store, tmp_path: Path) -> None:
+    store.save_document("/r/s.md", "s", "md", meta("S"), 0, make_passages(
+        "The father, the stepfather and the mother's partner, every male carer, was absent.",
+        "The dad was absent from every visit."))
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    group = ("dad", "father", "stepfather", "mother's partner", "male carer")
+    results = index.search(IndexQuery(text="dad absent", expansions=[group]))
+    assert results.total == 2
+    assert "dad" in results.hits[0].snippet.lower()
+    index.close()
+
+
+def test_query_words_found_together_rank_first(store: Store, tmp_path: Path) -> None:
+    store.save_document("/r/p.md", "p", "md", meta("P"), 0, make_passages(
+        "Sleep was poor and the home was not safe for a baby of that age at night.",
+        "The baby slept on a sofa; safe sleep advice was never given to the household."))
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    results = index.search(IndexQuery(text="safe sleep"))
+    assert results.total == 2
+    assert "sofa" in results.hits[0].snippet
+    index.close()

@@ -53,3 +53,18 @@ def test_synonym_groups_are_found_as_whole_words() -> None:
     assert themes == ["fathers-male-carers"]
     assert query_expansions("children not in school", groups)[1] == ["home-education"]
     assert query_expansions("daddy long legs", groups) == ([], [])
+
+
+def test_groups_without_a_theme_widen_but_boost_no_theme() -> None:
+    groups = [(None, ("a&e", "emergency department")),
+              ("fathers-male-carers", ("father", "dad"))]
+    expansions, themes = query_expansions("seen in A&E", groups)
+    assert expansions == [("a&e", "emergency department")] and themes == []
+
+
+def test_excluded_words_widen_nothing() -> None:
+    groups = [("fathers-male-carers", ("father", "dad")),
+              ("home-education", ("not in school", "home educated"))]
+    assert query_expansions("mother -dad", groups) == ([], [])
+    assert query_expansions('visits -"home educated"', groups) == ([], [])
+    assert query_expansions("dad -grandmother", groups)[1] == ["fathers-male-carers"]

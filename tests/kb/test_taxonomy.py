@@ -81,3 +81,16 @@ def test_a_bad_file_names_the_file_and_the_problem(tmp_path: Path, text: str, pr
 def test_a_missing_file_is_a_taxonomy_error(tmp_path: Path) -> None:
     with pytest.raises(TaxonomyError, match="file not found"):
         load_taxonomy(tmp_path / "absent.toml")
+
+
+def test_search_vocabulary_is_data_and_shipped_by_default(tmp_path: Path) -> None:
+    shipped = load_taxonomy()
+    assert ("a&e", "emergency department", "accident and emergency") in shipped.search_synonyms
+    path = tmp_path / "themes.toml"
+    path.write_text(MINIMAL)
+    assert load_taxonomy(path).search_synonyms == shipped.search_synonyms
+    path.write_text(MINIMAL + '\n[search]\nsynonyms = [["flat", "apartment"]]\n')
+    assert load_taxonomy(path).search_synonyms == (("flat", "apartment"),)
+    path.write_text(MINIMAL + '\n[search]\nsynonyms = "flat"\n')
+    with pytest.raises(TaxonomyError, match=r"\[search\] synonyms"):
+        load_taxonomy(path)
