@@ -10,6 +10,9 @@ from kb.model import Passage
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])['\"’”)]*\s+(?=[\"“‘(]?[A-Z0-9•])")
 CONTENTS_TITLES = frozenset({"contents", "table of contents"})
 CONTENTS_ENTRY_WORDS = 15
+# A paragraph opening a numbered item ("Recommendation 3:", "Finding 2.") starts its own passage,
+# so that each recommendation can be found, typed and cited on its own.
+NUMBERED_ITEM = re.compile(r"^\s*(?:recommendation|finding|learning point)\s+\d+\b", re.IGNORECASE)
 
 
 @dataclass
@@ -71,18 +74,22 @@ def _split_long(text: str, max_words: int) -> list[str]:
 
 
 def _passage_groups(blocks: list[Block], min_words: int, max_words: int) -> list[list[Block]]:
-    """Group paragraphs: a group grows while it is shorter than min_words and fits max_words."""
+    """Group paragraphs: a group grows while it is shorter than min_words and fits max_words.
+
+    A numbered item (``NUMBERED_ITEM``) always starts a group and is never merged backwards.
+    """
     groups: list[list[Block]] = []
     words = 0
     for block in blocks:
         count = _word_count(block.text)
-        if groups and words < min_words and words + count <= max_words:
+        if groups and words < min_words and words + count <= max_words \
+                and not NUMBERED_ITEM.match(block.text):
             groups[-1].append(block)
             words += count
         else:
             groups.append([block])
             words = count
-    if len(groups) > 1 and words < min_words and \
+    if len(groups) > 1 and words < min_words and not NUMBERED_ITEM.match(groups[-1][0].text) and \
             sum(_word_count(b.text) for b in groups[-2]) + words <= max_words:
         groups[-2].extend(groups.pop())
     return groups

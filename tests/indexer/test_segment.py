@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.extract import Block, extract
-from indexer.segment import segment
+from indexer.segment import NUMBERED_ITEM, segment
 from tests.conftest import CORPUS
 
 CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix != ".csv")
@@ -22,6 +22,19 @@ def test_short_paragraphs_merge_until_min_words() -> None:
     assert passages[0].text.startswith("The review found:\n• word0")
     assert (passages[0].page_start, passages[0].page_end) == (1, 2)
     assert [p.seq for p in passages] == [0, 1]
+
+
+def test_each_numbered_recommendation_is_its_own_passage() -> None:
+    blocks = [Block("Recommendations", 6, 6, 1), Block("The review makes three recommendations.", 6, 6),
+              Block("Recommendation 1: The board should " + _words(12), 6, 6),
+              Block("Recommendation 2. Health visitors should " + _words(10), 6, 6),
+              Block("This applies to every new birth visit.", 6, 6),
+              Block("Recommendation 3 The partnership should " + _words(8), 7, 7)]
+    passages = segment(blocks, min_words=40, max_words=300)
+    assert [p.text.split("\n")[0][:16] for p in passages] == [
+        "The review makes", "Recommendation 1", "Recommendation 2", "Recommendation 3"]
+    assert passages[2].text.endswith("every new birth visit.")
+    assert passages[3].page_start == 7
 
 
 def test_long_paragraph_splits_at_sentences_into_even_parts() -> None:
@@ -61,8 +74,9 @@ def test_corpus_passages_respect_bounds(path) -> None:
     for passage in passages:
         words = len(passage.text.split())
         assert words <= 300
-        if words < 40:  # only a whole short section may stay short
-            assert by_heading[tuple(passage.heading_path)] == 1, passage
+        if words < 40:  # only a whole short section or a numbered item may stay short
+            assert by_heading[tuple(passage.heading_path)] == 1 or \
+                NUMBERED_ITEM.match(passage.text), passage
         assert all("contents" != h.lower() for h in passage.heading_path)
 
 
