@@ -28,9 +28,11 @@ $(AXE):
 test: $(BIN)/kb $(AXE)
 	$(BIN)/python -m pytest -q
 
+BENCH_SIZES ?= 10k
+
 bench: $(BIN)/kb
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES)
 
 clean:
 	rm -rf $(VENV) instance

@@ -38,9 +38,10 @@ def reindex_unchanged(folder: Path, data_dir: Path, themes: Path | None) -> dict
             "seconds": round(report.seconds, 3)}
 
 
-def reindex_unchanged_command(folder: Path, data_dir: Path, themes: Path | None) -> float:
-    """Wall-clock seconds of ``kb index FOLDER`` on an up-to-date data directory (a new process)."""
-    command = [sys.executable, "-m", "indexer.cli", "index", str(folder), "--data", str(data_dir)]
+def kb_command_seconds(arguments: list[str], data_dir: Path, themes: Path | None) -> float:
+    """Wall-clock seconds of a ``kb`` command on a data directory, in a new process (as
+    ``kb index FOLDER`` on an up-to-date corpus, or ``kb reindex``)."""
+    command = [sys.executable, "-m", "indexer.cli", *arguments, "--data", str(data_dir)]
     if themes:
         command += ["--themes", str(themes)]
     started = time.perf_counter()

@@ -123,7 +123,7 @@ def _per_query_median(timings: list[float]) -> list[float]:
 
 def measure_ingest(sample: list[SamplePassage], args: argparse.Namespace) -> dict:
     """Ingest rates of generated PDFs with one and two workers, and the unchanged re-index."""
-    from bench.ingest_bench import ingest_rate, reindex_unchanged, reindex_unchanged_command
+    from bench.ingest_bench import ingest_rate, kb_command_seconds, reindex_unchanged
     from bench.pdfs import write_folder
 
     folder = OUT / f"pdfs-{args.ingest_docs}"
@@ -138,7 +138,8 @@ def measure_ingest(sample: list[SamplePassage], args: argparse.Namespace) -> dic
     print("[ingest] re-index of the unchanged sample corpus…", flush=True)
     data_dir = OUT / "data" / "reindex"
     results["reindex_unchanged"] = reindex_unchanged(CORPUS, data_dir, args.themes)
-    results["reindex_command_s"] = reindex_unchanged_command(CORPUS, data_dir, args.themes)
+    results["reindex_command_s"] = kb_command_seconds(["index", str(CORPUS)], data_dir, args.themes)
+    results["rebuild_command_s"] = kb_command_seconds(["reindex"], data_dir, args.themes)
     return results
 
 

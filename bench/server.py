@@ -1,7 +1,8 @@
-"""The web app in its own process (``kb serve``, Werkzeug's threaded server) on a free
-loopback port, searched over HTTP through ``/api/search``."""
+"""The web app in its own process (``kb serve``, Werkzeug's threaded server, the match cache
+off) on a free loopback port, searched over HTTP through ``/api/search``."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -38,7 +39,8 @@ class Server:
     def __enter__(self) -> "Server":
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=subprocess.DEVNULL,
+                                        env={**os.environ, "KB_SEARCH_CACHE_MB": "0"})
         while True:
             try:
                 self.get({"q": "child"})

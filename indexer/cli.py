@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from kb.base import KnowledgeBase
+from kb.lock import DataLock, IndexerBusy
 from kb.search import SearchRequest, SearchRequestError
 from kb.settings import Settings
 from kb.taxonomy import TaxonomyError
@@ -23,9 +24,17 @@ class UsageError(Exception):
     """A mistake in how the command was called; the message says what to do."""
 
 
+def _settings(args: argparse.Namespace, **overrides: bool | None) -> Settings:
+    """Settings from the common flags and the environment; a bad variable is a usage error."""
+    try:
+        return Settings.from_env(data_dir=args.data, themes_path=args.themes, **overrides)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def _open(args: argparse.Namespace) -> KnowledgeBase:
     try:
-        return KnowledgeBase(Settings.from_env(data_dir=args.data, themes_path=args.themes))
+        return KnowledgeBase(_settings(args))
     except TaxonomyError as error:
         raise UsageError(str(error)) from None
 
@@ -34,7 +43,7 @@ def _open(args: argparse.Namespace) -> KnowledgeBase:
 def cmd_index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from indexer.ingest import IndexerBusy, ingest
+    from indexer.ingest import ingest
 
     with _open(args) as kb:
         bar = tqdm(total=0, unit="file", desc="Indexing", disable=None, file=sys.stderr)
@@ -63,7 +72,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    with _open(args) as kb:
+    with _open(args) as kb, DataLock(kb.settings.data_dir):
         count = kb.rebuild_index()
     print(f"Rebuilt the search index from the database: {count} passages.")
     return EXIT_OK
@@ -72,7 +81,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_retag(args: argparse.Namespace) -> int:
     from indexer.tag import Tagger
 
-    with _open(args) as kb:
+    with _open(args) as kb, DataLock(kb.settings.data_dir):
         tagger = Tagger(kb.taxonomy)
         total, tagging_seconds = 0, 0.0
         for document_id in kb.store.document_ids():
@@ -141,11 +150,16 @@ def _plain(snippet_html: str) -> str:
     return html.unescape(re.sub(r"</?mark>", "", snippet_html))
 
 
+def serve_settings(args: argparse.Namespace) -> Settings:
+    """The settings ``kb serve`` runs with: its flags, else the environment."""
+    return _settings(args, require_sign_in=args.require_sign_in or None,
+                     secure_cookies=False if args.insecure_cookies else None)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from web import create_app
 
-    settings = Settings.from_env(data_dir=args.data, themes_path=args.themes)
-    app = create_app(settings)
+    app = create_app(serve_settings(args))
     app.run(host=args.host, port=args.port, threaded=True)
     return EXIT_OK
 
@@ -189,7 +203,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_restrict(args: argparse.Namespace) -> int:
-    with _open(args) as kb:
+    with _open(args) as kb, DataLock(kb.settings.data_dir):
         if not kb.store.set_restricted(args.document_id, not args.lift):
             raise UsageError(f"no document with id {args.document_id}")
         kb.sync_index()
@@ -198,7 +212,7 @@ def cmd_restrict(args: argparse.Namespace) -> int:
 
 
 def cmd_curate(args: argparse.Namespace) -> int:
-    with _open(args) as kb:
+    with _open(args) as kb, DataLock(kb.settings.data_dir):
         if kb.taxonomy.get(args.theme) is None:
             raise UsageError(f"unknown theme {args.theme!r}; see `kb themes`")
         try:
@@ -234,6 +248,73 @@ def cmd_users(args: argparse.Namespace) -> int:
         except AccountError as error:
             raise UsageError(str(error)) from None
     print(f"Added {user.username} ({user.role}).")
+    return EXIT_OK
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from urllib.parse import urlencode
+
+    from kb.trends import TrendFilters, recurrence, theme_trends
+
+    filters = TrendFilters(kind=tuple(args.kind or ()), publisher=tuple(args.publisher or ()),
+                           scope=tuple(args.scope or ()), year_from=args.year_from,
+                           year_to=args.year_to)
+
+    def link(request: SearchRequest) -> str:
+        """The search behind a count, as an address on the web app."""
+        return "/?" + urlencode(request.to_params())
+    with _open(args) as kb:
+        label = kb.taxonomy.label
+        trends = theme_trends(kb, filters, include_restricted=args.include_restricted)
+        recurring = recurrence(kb, filters, include_restricted=args.include_restricted)
+    if args.csv:
+        sys.stdout.write(trends.to_csv(label, link))
+        return EXIT_OK
+    if args.json:
+        print(json.dumps({"trends": trends.to_dict(label, link), "recurrence": [
+            dict(found.to_dict(), label=label(found.theme_id)) for found in recurring]}, indent=2))
+        return EXIT_OK
+    width = max((len(theme_id) for theme_id in trends.theme_ids), default=5)
+    scopes = "/".join(trends.scopes)
+    print(f"Documents carrying each theme, by year ({scopes}):")
+    print(f"{'theme':<{width}}" + "".join(f"{year:>8}" for year in trends.years))
+    for theme_id in trends.theme_ids:
+        counts = ["/".join(str(trends.cell(theme_id, year, scope).documents)
+                           for scope in trends.scopes) for year in trends.years]
+        print(f"{theme_id:<{width}}" + "".join(f"{count:>8}" for count in counts))
+    print("\nRecurrence:")
+    print(f"{'theme':<{width}}  {'first':>5}  {'last':>5}  {'documents (local/national)':<26}"
+          "  recurred in")
+    for found in recurring:
+        by_scope = found.documents_by_scope
+        documents = f"{found.documents} ({by_scope.get('local', 0)}/{by_scope.get('national', 0)})"
+        first, last = found.first_year or "-", found.last_year or "-"
+        print(f"{found.theme_id:<{width}}  {first:>5}  {last:>5}  {documents:<26}  "
+              f"{', '.join(map(str, found.recurred_in)) or '-'}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.collection import CollectionError, find_collection, get_collection
+    from kb.export import BINARY_FORMATS, export, training_pack
+
+    if args.format in BINARY_FORMATS and args.output is None:
+        raise UsageError(f"a {args.format.upper()} file is binary: give -o FILE")
+    with _open(args) as kb:
+        try:
+            collection_id = find_collection(kb.store, args.collection)
+        except CollectionError as error:
+            raise UsageError(str(error)) from None
+        collection = get_collection(kb.store, collection_id) if collection_id else None
+        if collection is None:
+            raise UsageError(f"no collection with the id or name {args.collection!r}")
+        pack = training_pack(kb, collection, include_restricted=args.include_restricted)
+    content = export(pack, args.format)
+    if args.output is None:
+        sys.stdout.write(content.decode())
+        return EXIT_OK
+    args.output.write_bytes(content)
+    print(f"Wrote {len(pack.quotations)} quotations from “{pack.title}” to {args.output}.")
     return EXIT_OK
 
 
@@ -282,9 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--limit", type=int, default=10)
     sub.add_argument("--json", action="store_true")
 
-    sub = command("serve", cmd_serve, "Serve the web app.")
+    sub = command("serve", cmd_serve,
+                  "Serve the web app (for local use; see the README to deploy it).")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=5000)
+    sub.add_argument("--require-sign-in", action="store_true",
+                     help="show nothing but the sign-in page to anyone not signed in "
+                          "(default: $KB_REQUIRE_SIGN_IN or no)")
+    sub.add_argument("--insecure-cookies", action="store_true",
+                     help="let the session cookie travel over plain HTTP, for local use only "
+                          "(default: $KB_SECURE_COOKIES or yes)")
 
     sub = command("themes", cmd_themes, "List the themes in force with their passage counts.")
     sub.add_argument("--json", action="store_true")
@@ -306,6 +394,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--restricted-access", action="store_true",
                      help="may see restricted documents (admins always may)")
 
+    sub = command("trends", cmd_trends,
+                  "Documents carrying each theme by year (local/national), and how themes recur.")
+    output = sub.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="trends and recurrence as JSON")
+    output.add_argument("--csv", action="store_true", help="one row per theme, year and scope")
+    sub.add_argument("--kind", action="append", metavar="KIND")
+    sub.add_argument("--publisher", action="append", metavar="NAME")
+    sub.add_argument("--scope", action="append", choices=["local", "national"])
+    sub.add_argument("--year-from", type=int)
+    sub.add_argument("--year-to", type=int)
+    sub.add_argument("--include-restricted", action="store_true",
+                     help="count restricted documents too (default: leave them out)")
+
+    sub = command("export", cmd_export, "Export a collection as a training pack.")
+    sub.add_argument("collection", metavar="COLLECTION", help="the collection's id or name")
+    sub.add_argument("--format", choices=["md", "docx", "html", "pdf"], required=True)
+    sub.add_argument("-o", "--output", type=Path, metavar="FILE",
+                     help="write here (default: standard output; required for docx and pdf)")
+    sub.add_argument("--include-restricted", action="store_true",
+                     help="keep passages of restricted documents (default: leave them out)")
+
     sub = command("curate", cmd_curate, "Confirm, remove or add a theme on a passage.")
     sub.add_argument("action", choices=["confirm", "remove", "add"])
     sub.add_argument("passage_id", type=int)
@@ -319,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except UsageError as error:
+    except (UsageError, IndexerBusy) as error:  # IndexerBusy: another indexer holds the data
         print(f"kb {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -16,6 +16,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -27,6 +28,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FIRST_TEXT_CHARS = 3000
 MAX_DOCX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024  # far beyond any report; a bigger file is refused unread
 MAX_DOCX_MEMBER_RATIO = 200  # uncompressed / compressed size of a single large member
 BULLET = "• "
 
@@ -430,7 +432,10 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
         raise ExtractionError(f"front matter is not valid YAML: {error}") from error
     if not isinstance(data, dict):
         return {}, text[match.end():]
-    metadata = {str(key).lower(): _squash(str(value)) for key, value in data.items() if value is not None}
+    # Only plain values: a list or mapping is never metadata, and its text can be made to
+    # explode (a "billion laughs" of YAML aliases).
+    metadata = {str(key).lower(): _squash(str(value)) for key, value in data.items()
+                if isinstance(value, (str, int, float, date))}
     return metadata, text[match.end():]
 
 
@@ -617,10 +622,18 @@ def extract(path: Path) -> Extracted:
     reader = READERS.get(suffix)
     if reader is None:
         raise ExtractionError(f"unsupported file type {suffix or '(no extension)'}")
+    check_size(path)
+    return reader(path)
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file that cannot be opened, is empty, or is too large to be a report."""
     try:
         size = path.stat().st_size
     except OSError as error:
         raise ExtractionError(f"cannot open file: {error.strerror}") from error
     if size == 0:
         raise ExtractionError("empty file")
-    return reader(path)
+    if size > MAX_FILE_BYTES:
+        raise ExtractionError(f"too large: {size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB "
+                              "a report may be")

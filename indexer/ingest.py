@@ -8,7 +8,6 @@ previous database and index usable, and the next run completes the work.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -19,19 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.base import KnowledgeBase
+from kb.lock import DataLock, IndexerBusy  # noqa: F401  (IndexerBusy: what ingest raises)
 from kb.model import DocumentMeta, Passage
-from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
+from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, check_size, extract
 from indexer.metadata import CatalogueError, read_catalogue, resolve_metadata
 from indexer.segment import segment
 from indexer.tag import Tagger
 from indexer.workers import run_limited
 
 CATALOGUE = "catalogue.csv"
-SYNC_EVERY = 50  # documents stored between two commits of the search index
-
-
-class IndexerBusy(RuntimeError):
-    """Another indexer holds the data directory."""
+SYNC_EVERY = 50  # new documents stored between two commits of the search index
 
 
 @dataclass
@@ -134,34 +130,6 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _IndexLock:
-    """An exclusive lock on the data directory for the length of a run."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "index.lock"
-
-    def __enter__(self) -> "_IndexLock":
-        self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.seek(0)
-            holder = self.handle.read().strip() or "another process"
-            self.handle.close()
-            raise IndexerBusy(
-                f"another indexer ({holder}) is already working on {self.path.parent}; "
-                "wait for it to finish and run again") from None
-        self.handle.truncate(0)
-        self.handle.write(f"pid {os.getpid()}")
-        self.handle.flush()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.truncate(0)
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, prune: bool = False,
            jobs: int = 1, timeout: float = 120.0,
            progress: Callable[[FileOutcome], None] | None = None,
@@ -176,7 +144,7 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, p
     paths = [Path(p) for p in paths]
     report = IngestReport()
     notify = progress or (lambda outcome: None)
-    with _IndexLock(kb.settings.data_dir):
+    with DataLock(kb.settings.data_dir):
         kb.sync_index()  # finish what an interrupted run left in the queue
         files, problems = discover(paths)
         report.outcomes += problems
@@ -216,9 +184,12 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
             notify(outcome)
             continue
         try:
+            check_size(path)  # before hashing: a huge file is refused without being read
             content_hash = _hash_file(path)
-        except OSError as error:
-            outcome = FileOutcome(key, "failed", f"cannot be opened: {error.strerror or error}")
+        except (ExtractionError, OSError) as error:
+            reason = f"cannot be opened: {error.strerror or error}" if isinstance(error, OSError) \
+                else str(error)
+            outcome = FileOutcome(key, "failed", reason)
             report.outcomes.append(outcome)
             notify(outcome)
             continue
@@ -260,6 +231,8 @@ def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: f
         else:
             document: _ReadDocument = result.value
             _keep_original(task, files_dir)
+            replaces = task.status == "updated" or \
+                kb.store.document_id_for_hash(task.content_hash) is not None
             document_id = kb.store.save_document(
                 task.key, task.content_hash, document.file_type, document.meta,
                 document.page_count, document.passages)
@@ -269,8 +242,8 @@ def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: f
                 kb.store.link_source(other_path, document_id, task.content_hash)
                 report.outcomes.append(FileOutcome(other_path, "unchanged"))
             stored += 1
-            if stored % SYNC_EVERY == 0:
-                kb.sync_index()
+            if replaces or stored % SYNC_EVERY == 0:
+                kb.sync_index()  # a replaced document's old passages leave the index at once
         report.outcomes.append(outcome)
         notify(outcome)
 

@@ -1,12 +1,16 @@
 """Run a function over many inputs in worker processes, each input with a time and memory limit.
 
 A worker that runs past its time limit or grows past its memory limit is killed
-and replaced; its input is reported as failed and the run goes on.
+and replaced; its input is reported as failed and the run goes on. Workers die with
+the process that started them, even when it is killed with ``kill -9``.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +19,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 POLL_SECONDS = 0.05
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -26,8 +31,27 @@ class WorkResult:
     error: str | None = None
 
 
-def _worker_loop(function: Callable[[Any], Any], connection: Connection) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (Linux); else it notices by polling."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _worker_loop(function: Callable[[Any], Any], connection: Connection, parent: int) -> None:
+    _die_with(parent)
     while True:
+        # A fork inherits the parent's end of the pipe too, so a dead parent is not an EOF.
+        while not connection.poll(PARENT_CHECK_SECONDS):
+            if os.getppid() != parent:
+                return
         try:
             item = connection.recv()
         except EOFError:
@@ -46,7 +70,8 @@ def _worker_loop(function: Callable[[Any], Any], connection: Connection) -> None
 class _Worker:
     def __init__(self, context, function: Callable[[Any], Any]) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_loop, args=(function, child), daemon=True)
+        self.process = context.Process(target=_worker_loop, args=(function, child, os.getpid()),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.item: Any = None

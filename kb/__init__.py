@@ -1,6 +1,8 @@
-"""The knowledge base core: model, store (SQLite), search index (Whoosh), search and taxonomy.
+"""The knowledge base core: model, store (SQLite), search index (Whoosh), search, taxonomy,
+trends, collections and their exports.
 
-Nothing in this package knows about Flask or about file formats.
+Nothing in this package knows about Flask or about the file formats reports come in
+(``indexer/`` reads those); ``kb/export.py`` writes training packs.
 """
 import warnings
 

@@ -23,7 +23,7 @@ class KnowledgeBase:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.db_path)
-        self.index = SearchIndex(settings.index_dir)
+        self.index = SearchIndex(settings.index_dir, cache_bytes=settings.search_cache_mb << 20)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
@@ -64,9 +64,23 @@ class KnowledgeBase:
         return len(additions) + len(deletions)
 
     def rebuild_index(self) -> int:
-        """Build a fresh search index from SQLite alone; the old one serves until it is ready."""
-        self.store.clear_all_index_changes()
-        return self.index.rebuild(self._with_documents(self.store.passages()))
+        """Build a fresh search index from SQLite alone; the old one serves until it is ready.
+
+        The queue of changes is cleared only once the fresh index is in use: a crash
+        before that leaves the old index with its queue, which the next sync applies.
+        """
+        additions, deletions = self.store.pending_index_changes()
+        count = self.index.rebuild(self._all_passages())
+        self.store.clear_index_changes(additions + deletions)
+        return count
+
+    def _all_passages(self) -> Iterator[tuple[Passage, Document]]:
+        """Every passage with its document, read one document at a time."""
+        for document_id in self.store.document_ids():
+            document = self.store.document(document_id)
+            if document is not None:
+                for passage in self.store.passages(document_id=document_id):
+                    yield passage, document
 
     def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
         documents: dict[int, Document | None] = {}

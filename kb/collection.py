@@ -105,13 +105,35 @@ def delete_collection(store: Store, collection_id: int) -> bool:
     return cursor.rowcount > 0
 
 
-def list_collections(store: Store) -> list[tuple[int, str, int, str]]:
-    """(id, name, number of items, last change) of every collection, newest change first."""
+def list_collections(store: Store, include_restricted: bool = False
+                     ) -> list[tuple[int, str, int, str]]:
+    """(id, name, number of items, last change) of every collection, newest change first;
+    items from restricted documents are counted only when ``include_restricted``."""
     rows = store.conn.execute(
-        "SELECT c.id, c.name, COUNT(i.id), c.updated_at FROM collections c "
-        "LEFT JOIN collection_items i ON i.collection_id = c.id GROUP BY c.id "
-        "ORDER BY c.updated_at DESC, c.id DESC")
-    return [tuple(row) for row in rows]
+        "SELECT id, name, updated_at FROM collections ORDER BY updated_at DESC, id DESC").fetchall()
+    found = []
+    for collection_id, name, updated_at in rows:
+        collection = get_collection(store, collection_id)
+        if collection is not None:
+            found.append((collection_id, name,
+                          len(collection.visible_items(include_restricted)), updated_at))
+    return found
+
+
+def collection_names(store: Store) -> list[tuple[int, str]]:
+    """(id, name) of every collection, the most recently changed first."""
+    return [(row[0], row[1]) for row in store.conn.execute(
+        "SELECT id, name FROM collections ORDER BY updated_at DESC, id DESC")]
+
+
+def find_collection(store: Store, key: str) -> int | None:
+    """The id of the collection with this id or, failing that, this exact name."""
+    if key.isdigit() and store.conn.execute(
+            "SELECT 1 FROM collections WHERE id = ?", (int(key),)).fetchone():
+        return int(key)
+    row = store.conn.execute("SELECT id FROM collections WHERE name = ? ORDER BY id",
+                             (_clean_name(key),)).fetchone()
+    return row[0] if row else None
 
 
 def add_passage(store: Store, collection_id: int, passage: Passage, document: Document,
@@ -160,22 +182,29 @@ def remove_item(store: Store, item_id: int) -> bool:
     return cursor.rowcount > 0
 
 
-def move_item(store: Store, item_id: int, offset: int) -> bool:
-    """Move an item up (negative ``offset``) or down its collection."""
+def move_item(store: Store, item_id: int, offset: int, include_restricted: bool = False) -> bool:
+    """Move an item up (negative ``offset``) or down its collection, past ``offset`` of the
+    items its viewer can see (items from restricted documents count only when
+    ``include_restricted``). False when there is no such item, or it cannot be seen."""
     with store.transaction():
         row = store.conn.execute(
             "SELECT collection_id FROM collection_items WHERE id = ?", (item_id,)).fetchone()
-        if not row:
+        collection = get_collection(store, row[0]) if row else None
+        if collection is None:
             return False
-        ids = [r[0] for r in store.conn.execute(
-            "SELECT id FROM collection_items WHERE collection_id = ? ORDER BY position, id",
-            (row[0],))]
-        index = ids.index(item_id)
-        target = max(0, min(len(ids) - 1, index + offset))
-        ids.insert(target, ids.pop(index))
+        visible = [item.id for item in collection.visible_items(include_restricted)]
+        if item_id not in visible:
+            return False
+        index = visible.index(item_id)
+        target = max(0, min(len(visible) - 1, index + offset))
+        if target == index:
+            return True
+        ids = [item.id for item in collection.items]
+        ids.remove(item_id)
+        ids.insert(ids.index(visible[target]) + (1 if target > index else 0), item_id)
         store.conn.executemany("UPDATE collection_items SET position = ? WHERE id = ?",
                                [(position, item) for position, item in enumerate(ids, start=1)])
-        _touch(store, row[0])
+        _touch(store, collection.id)
     return True
 
 

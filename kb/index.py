@@ -11,11 +11,13 @@ searchable.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,10 +26,15 @@ from pathlib import Path
 import kb  # noqa: F401  (filters Whoosh's import warnings)
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import qparser, query, sorting
+from whoosh import qparser, query
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import (FIRST, BasicFragmentScorer, ContextFragmenter, Highlighter,
+                              HtmlFormatter, set_matched_filter)
+from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from kb.model import Document, Passage
@@ -45,6 +52,7 @@ FACETS: dict[str, bool] = {
 }
 
 SNIPPET_CHARS = 320
+SUGGESTION_CANDIDATES = 8  # closest spellings tried for an unknown word, until one is visible
 
 # Ranking, on top of BM25F over the passage text, its heading path and the document title
 # (measured with `kb eval search`; see the README's ranking section):
@@ -58,21 +66,26 @@ THEME_BOOST = 3.0  # passages tagged with the theme a query's synonyms belong to
 def _schema() -> Schema:
     stem = StemmingAnalyzer()
     return Schema(
-        pid=ID(stored=True, unique=True),
-        doc=NUMERIC(int, stored=True),
+        pid=NUMERIC(int, stored=True, unique=True, sortable=True),
+        doc=NUMERIC(int, stored=True, sortable=True),
         text=TEXT(analyzer=stem, stored=True, phrase=True, spelling=True),
         heading=TEXT(analyzer=stem, stored=True),
         title=TEXT(analyzer=stem),
-        theme=KEYWORD(commas=True, stored=True),
-        scope=ID(stored=True),
-        kind=ID(stored=True),
-        year=NUMERIC(int, stored=True, sortable=True),
-        publisher=ID(stored=True),
-        age_group=KEYWORD(commas=True, stored=True),
-        passage_type=ID(stored=True),
-        agency=KEYWORD(commas=True, stored=True),
-        restricted=ID(stored=True),
+        theme=KEYWORD(commas=True),
+        scope=ID,
+        kind=ID,
+        year=NUMERIC(int, sortable=True),
+        publisher=ID,
+        age_group=KEYWORD(commas=True),
+        passage_type=ID,
+        agency=KEYWORD(commas=True),
+        restricted=ID,
     )
+
+
+#: Numeric columns the facet table reads; an index without them was written by an older
+#: version and is rebuilt from SQLite.
+COLUMNS = ("pid", "doc", "year")
 
 
 @dataclass
@@ -114,7 +127,7 @@ class IndexResults:
 def _document_fields(passage: Passage, document: Document) -> dict:
     meta = document.meta
     return {
-        "pid": str(passage.id),
+        "pid": int(passage.id),
         "doc": int(document.id),
         "text": passage.text,
         "heading": " / ".join(passage.heading_path),
@@ -131,11 +144,34 @@ def _document_fields(passage: Passage, document: Document) -> dict:
     }
 
 
-class _FacetTable:
-    """Every live passage's facet values as numpy arrays, indexed by Whoosh document number.
+class _Storage(FileStorage):
+    """A generation's directory, remembering which per-document column files are absent.
 
-    Built once per index generation; counting a facet over the matching
-    documents is then a few vectorised operations instead of a pass in Python.
+    Writing a segment, Whoosh asks for every posting of an unscored field whether the field
+    has a length column; each question is a stat() call on disk, a third of a rebuild's
+    time. Column files are written before the postings and never appear later, so a
+    "no" is kept.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(str(directory))
+        self._absent: set[str] = set()
+
+    def file_exists(self, name: str) -> bool:
+        if name in self._absent:
+            return False
+        exists = super().file_exists(name)
+        if not exists and name.endswith(W3Codec.COLUMN_EXT):
+            self._absent.add(name)
+        return exists
+
+
+class _FacetTable:
+    """Every passage's facet values as numpy arrays, indexed by Whoosh document number.
+
+    Built once per index commit from the facet fields' postings and the numeric columns
+    (never from the stored text); counting a facet over the matching documents is then a
+    few vectorised operations instead of a pass in Python.
     """
 
     def __init__(self, reader) -> None:
@@ -143,42 +179,51 @@ class _FacetTable:
         self.size = size
         self.pids = np.zeros(size, dtype=np.int64)
         self.docs = np.zeros(size, dtype=np.int64)
+        self.years = np.zeros(size, dtype=np.int64)
         self.restricted = np.zeros(size, dtype=bool)
-        self.live = np.zeros(size, dtype=bool)
+        self.live = np.ones(size, dtype=bool)
         self.codes: dict[str, np.ndarray] = {}
         self.vocab: dict[str, list[str]] = {}
+        self.lookup: dict[str, dict[str, int]] = {}
         self.value_masks: dict[str, dict[str, np.ndarray]] = {}
-        single_lookup: dict[str, dict[str, int]] = {}
         for name, multi in FACETS.items():
             if multi:
                 self.value_masks[name] = {}
             else:
                 self.codes[name] = np.full(size, -1, dtype=np.int32)
                 self.vocab[name] = []
-                single_lookup[name] = {}
-        for docnum, stored in reader.iter_docs():
-            self.live[docnum] = True
-            self.pids[docnum] = int(stored["pid"])
-            self.docs[docnum] = stored["doc"]
-            self.restricted[docnum] = stored.get("restricted") == "1"
+                self.lookup[name] = {}
+        for segment, offset in reader.leaf_readers():
+            span = slice(offset, offset + segment.doc_count_all())
+            self.pids[span] = _numeric_column(segment, "pid")
+            self.docs[span] = _numeric_column(segment, "doc")
+            self.years[span] = _numeric_column(segment, "year")
+            if segment.has_deletions():
+                self.live[span] = False
+                self.live[offset + np.fromiter(segment.all_doc_ids(), dtype=np.int64)] = True
+            self.restricted[offset + _posting_ids(segment, "restricted", "1")] = True
             for name, multi in FACETS.items():
-                value = stored.get(name)
-                if value in (None, ""):
-                    continue
-                if multi:
-                    for item in str(value).split(","):
+                field = segment.schema[name]
+                for term in field.sortable_terms(segment, name):
+                    value = str(field.from_bytes(term))
+                    docnums = offset + _posting_ids(segment, name, term)
+                    if multi:
                         masks = self.value_masks[name]
-                        if item not in masks:
-                            masks[item] = np.zeros(size, dtype=bool)
-                        masks[item][docnum] = True
-                else:
-                    value = str(value)
-                    lookup = single_lookup[name]
-                    if value not in lookup:
-                        lookup[value] = len(self.vocab[name])
-                        self.vocab[name].append(value)
-                    self.codes[name][docnum] = lookup[value]
-        self.lookup = single_lookup
+                        if value not in masks:
+                            masks[value] = np.zeros(size, dtype=bool)
+                        masks[value][docnums] = True
+                    else:
+                        lookup = self.lookup[name]
+                        if value not in lookup:
+                            lookup[value] = len(self.vocab[name])
+                            self.vocab[name].append(value)
+                        self.codes[name][docnums] = lookup[value]
+        self.restricted &= self.live
+        for name, masks in self.value_masks.items():
+            for mask in masks.values():
+                mask &= self.live
+        for codes in self.codes.values():
+            codes[~self.live] = -1
 
     def mask(self, name: str, values: Sequence[str]) -> np.ndarray:
         """Documents carrying any of ``values`` in facet ``name``."""
@@ -192,13 +237,11 @@ class _FacetTable:
         return np.isin(self.codes[name], codes)
 
     def year_mask(self, year_from: int | None, year_to: int | None) -> np.ndarray:
-        years = np.array([int(v) for v in self.vocab["year"]] + [0], dtype=np.int32)
-        per_doc = years[self.codes["year"]]  # code -1 picks the trailing 0
         result = np.ones(self.size, dtype=bool)
         if year_from is not None:
-            result &= per_doc >= year_from
+            result &= self.years >= year_from
         if year_to is not None:
-            result &= per_doc <= year_to
+            result &= self.years <= year_to
         return result
 
     def count(self, name: str, base: np.ndarray) -> dict[str, int]:
@@ -216,13 +259,15 @@ class _FacetTable:
 class SearchIndex:
     """The passages' full-text index, with filters, facet counts and highlighting."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache_bytes: int = 64 << 20) -> None:
         self.root = Path(root)
         self._lock = threading.RLock()
         self._searcher = None
         self._searcher_dir: Path | None = None
         self._facets: _FacetTable | None = None
         self._facets_key: tuple | None = None
+        self._readable: dict[Path, bool] = {}
+        self._matches = _MatchCache(cache_bytes)
 
     # -- generations --------------------------------------------------------
     @property
@@ -230,13 +275,17 @@ class SearchIndex:
         return self.root / "CURRENT"
 
     def current_dir(self) -> Path | None:
-        """The directory of the generation in use, or None before the first index."""
+        """The directory of the generation in use, or None before the first index (and when
+        the index in use was written by an older version: the next sync rebuilds it)."""
         try:
             name = self._pointer.read_text().strip()
         except FileNotFoundError:
             return None
         path = self.root / name
-        return path if whoosh_index.exists_in(str(path)) else None
+        if not self._readable.get(path):
+            self._readable[path] = whoosh_index.exists_in(str(path)) and all(
+                whoosh_index.open_dir(str(path)).schema[name].column_type for name in COLUMNS)
+        return path if self._readable[path] else None
 
     def exists(self) -> bool:
         return self.current_dir() is not None
@@ -252,9 +301,9 @@ class SearchIndex:
         directory = self.current_dir()
         if directory is None:
             directory = self._new_generation()
-            whoosh_index.create_in(str(directory), _schema())
+            _Storage(directory).create_index(_schema())
             self._switch_to(directory)
-        return whoosh_index.open_dir(str(directory))
+        return _Storage(directory).open_index()
 
     def _new_generation(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -265,13 +314,15 @@ class SearchIndex:
     # -- writing ------------------------------------------------------------
     def apply(self, additions: Iterable[tuple[Passage, Document]], deletions: Iterable[int]) -> None:
         """Add or replace passages and delete others, in one commit."""
+        additions = list(additions)
+        replaced = [passage.id for passage, _ in additions] + list(deletions)
         ix = self._open()
-        writer = ix.writer(limitmb=128)
-        try:
-            for passage_id in deletions:
-                writer.delete_by_term("pid", str(passage_id))
+        writer = ix.writer(limitmb=128, compound=False)
+        try:  # one search for every passage to drop (update_document would search for each)
+            if replaced:
+                writer.delete_by_query(query.Or([query.Term("pid", pid) for pid in replaced]))
             for passage, document in additions:
-                writer.update_document(**_document_fields(passage, document))
+                writer.add_document(**_document_fields(passage, document))
         except BaseException:
             writer.cancel()
             raise
@@ -281,8 +332,8 @@ class SearchIndex:
     def rebuild(self, items: Iterable[tuple[Passage, Document]]) -> int:
         """Write a fresh generation from ``items`` and switch to it; returns the passage count."""
         directory = self._new_generation()
-        ix = whoosh_index.create_in(str(directory), _schema())
-        writer = ix.writer(limitmb=256)
+        ix = _Storage(directory).create_index(_schema())
+        writer = ix.writer(limitmb=256, compound=False)
         count = 0
         try:
             for passage, document in items:
@@ -326,7 +377,7 @@ class SearchIndex:
             if self._searcher is None or self._searcher_dir != directory:
                 if self._searcher is not None:
                     self._searcher.close()
-                self._searcher = whoosh_index.open_dir(str(directory)).searcher(weighting=BM25F())
+                self._searcher = _Storage(directory).open_index().searcher(weighting=BM25F())
                 self._searcher_dir = directory
             else:
                 self._searcher = self._searcher.refresh()
@@ -335,6 +386,7 @@ class SearchIndex:
             if self._facets_key != key:
                 self._facets = _FacetTable(reader)
                 self._facets_key = key
+                self._matches.clear()
             yield self._searcher, self._facets
 
     def close(self) -> None:
@@ -349,18 +401,24 @@ class SearchIndex:
             if searcher is None:
                 return IndexResults(total=0, hits=[], facets={})
             whoosh_query, notice = self._parse(searcher, request)
-            matched = np.zeros(table.size, dtype=bool)
-            matched[list(searcher.docs_for_query(whoosh_query))] = True
-            if not request.include_restricted:
-                matched &= ~table.restricted
+            visible = table.live if request.include_restricted else table.live & ~table.restricted
             masks = {name: table.mask(name, values)
                      for name, values in request.filters.items() if values and name in FACETS}
             if request.year_from is not None or request.year_to is not None:
                 year_range = table.year_mask(request.year_from, request.year_to)
                 masks["year"] = masks["year"] & year_range if "year" in masks else year_range
-            selected = matched.copy()
+            wanted = visible.copy()
             for mask in masks.values():
-                selected &= mask
+                wanted &= mask
+            if isinstance(whoosh_query, query.Every):
+                ids = np.flatnonzero(table.live)
+                scores = np.zeros(len(ids))
+            else:
+                ids, scores = self._scored_matches(searcher, whoosh_query, wanted)
+            matched = np.zeros(table.size, dtype=bool)
+            matched[ids] = True
+            matched &= visible
+            selected = matched & wanted
             facets: dict[str, dict[str, int]] = {}
             if request.facets:
                 for name in FACETS:
@@ -370,35 +428,56 @@ class SearchIndex:
                             base &= mask
                     facets[name] = table.count(name, base)
             total = int(np.count_nonzero(selected))
-            hits = self._ranked_hits(searcher, whoosh_query, request, selected, table, total)
+            keep = selected[ids]
+            hits = self._ranked_hits(searcher, whoosh_query, request, table, ids[keep],
+                                     scores[keep])
             suggestion = None
             if request.suggest and request.text.strip() and total < 3 and not request.plain:
-                suggestion = self._suggest(searcher, request.text)
+                suggestion = self._suggest(searcher, request.text, request.include_restricted)
             return IndexResults(total=total, hits=hits, facets=facets, notice=notice,
                                 suggestion=suggestion)
 
-    def _ranked_hits(self, searcher, whoosh_query, request: IndexQuery, selected: np.ndarray,
-                     table: _FacetTable, total: int) -> list[IndexHit]:
-        if total == 0 or request.limit <= 0:
-            return []
-        allowed = None if total == int(np.count_nonzero(table.live)) else \
-            set(np.flatnonzero(selected).tolist())
+    def _scored_matches(self, searcher, whoosh_query: query.Query, wanted: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Every match of the query, scored where ``wanted`` (NaN elsewhere: facets only
+        count those); from the cache when the query ran since the index last changed."""
+        key = repr(whoosh_query)
+        found = self._matches.get(key)
+        if found is None:
+            found = _match(searcher, whoosh_query, wanted)
+        else:
+            ids, scores = found
+            missing = wanted[ids] & np.isnan(scores)
+            if missing.any():
+                scores = scores.copy()
+                scores[missing] = _scores(searcher, whoosh_query, ids[missing])
+                found = ids, scores
+        self._matches.put(key, found)
+        return found
+
+    def _ranked_hits(self, searcher, whoosh_query: query.Query, request: IndexQuery,
+                     table: _FacetTable, ids: np.ndarray, scores: np.ndarray) -> list[IndexHit]:
+        """The requested page of ``ids`` (the selected matches), best first (ties in index
+        order) or newest first, with highlighted snippets."""
         wanted = request.offset + request.limit
+        if len(ids) == 0 or request.limit <= 0:
+            return []
         newest = request.sort == "newest" or not request.text.strip()
-        sortedby = [sorting.FieldFacet("year", reverse=True), sorting.FieldFacet("doc"),
-                    sorting.FieldFacet("pid")] if newest else None
-        results = searcher.search(whoosh_query, limit=wanted, filter=allowed, sortedby=sortedby,
-                                  terms=True)
-        results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
-        results.formatter = _MarkFormatter(tagname="mark", between=" … ")
+        if newest:
+            order = np.lexsort((table.pids[ids], table.docs[ids], -table.years[ids]))
+        else:
+            order = np.lexsort((ids, -scores))
+        page = order[request.offset:wanted]
+        words = _matched_words(searcher, whoosh_query, ids[page]) if request.text.strip() \
+            else frozenset()
         hits = []
-        for hit in results[request.offset:wanted]:
-            snippet = hit.highlights("text", top=2) if request.text.strip() else ""
-            if not snippet:
-                snippet = _escape(_shorten(hit["text"]))
-            hits.append(IndexHit(passage_id=int(hit["pid"]), document_id=int(hit["doc"]),
-                                 score=0.0 if newest else float(hit.score or 0.0),
-                                 snippet=snippet))
+        for position in page:
+            stored = searcher.stored_fields(int(ids[position]))
+            snippet = _highlight(stored["text"], words, searcher.schema["text"].analyzer) \
+                if words else ""
+            hits.append(IndexHit(passage_id=int(stored["pid"]), document_id=int(stored["doc"]),
+                                 score=0.0 if newest else float(scores[position]),
+                                 snippet=snippet or _escape(_shorten(stored["text"]))))
         return hits
 
     def similar(self, text: str, *, exclude_document: int | None = None,
@@ -424,8 +503,10 @@ class SearchIndex:
                     allowed &= table.mask(name, values)
             if year_to is not None:
                 allowed &= table.year_mask(None, year_to)
-            results = searcher.search(like, limit=limit, filter=set(np.flatnonzero(allowed).tolist()),
-                                      terms=True)
+            allowed_numbers = set(np.flatnonzero(allowed).tolist())
+            if not allowed_numbers:  # Whoosh reads an empty filter as no filter at all
+                return []
+            results = searcher.search(like, limit=limit, filter=allowed_numbers, terms=True)
             results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
             results.formatter = _MarkFormatter(tagname="mark", between=" … ")
             return [IndexHit(passage_id=int(hit["pid"]), document_id=int(hit["doc"]),
@@ -478,20 +559,182 @@ class SearchIndex:
             main = query.AndMaybe(main, boost)
         return main, notice
 
-    def _suggest(self, searcher, text: str) -> str | None:
-        """The query with each word unknown to the index replaced by the closest known word."""
+    def _suggest(self, searcher, text: str, include_restricted: bool = False) -> str | None:
+        """The query with each word unknown to the index replaced by the closest known word.
+
+        Unless ``include_restricted``, a word is known only when an open passage holds it:
+        a suggestion never reveals a word found only in restricted passages. Called while
+        reading, so ``self._facets`` is the table of ``searcher``'s generation.
+        """
         reader = searcher.reader()
         corrector = reader.corrector("text")
         analyzer = searcher.schema["text"].analyzer
+        table = self._facets
+        hidden = None if include_restricted or not table.restricted.any() \
+            else ~table.live | table.restricted
+
+        def known(word: str) -> bool:
+            stems = [token.text for token in analyzer(word)]
+            if not stems or ("text", stems[0]) not in reader:
+                return False
+            if hidden is None:
+                return True
+            found = list(reader.postings("text", stems[0]).all_ids())
+            return not hidden[found].all()
+
         words, changed = [], False
         for word in _plain_words(text).split():
-            stems = [token.text for token in analyzer(word)]
-            if stems and ("text", stems[0]) not in reader:
-                found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            if [token.text for token in analyzer(word)] and not known(word):
+                found = [candidate for candidate in corrector.suggest(
+                    word.lower(), limit=SUGGESTION_CANDIDATES, maxdist=2) if known(candidate)]
                 if found:
                     word, changed = found[0], True
             words.append(word)
         return " ".join(words) if changed else None
+
+
+class _MatchCache:
+    """The matches (document numbers and scores) of recent queries, up to a size in bytes.
+
+    Refining a search by its facets or paging through it asks the same query again; the
+    cache spares the pass over the postings. Cleared whenever the index changes.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: str, found: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep ``found`` (replacing what ``key`` had), dropping the oldest over the budget."""
+        if key in self._entries:
+            self._bytes -= sum(array.nbytes for array in self._entries.pop(key))
+        size = sum(array.nbytes for array in found)
+        if size > self.max_bytes:
+            return
+        self._entries[key] = found
+        self._bytes += size
+        while self._bytes > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self._bytes -= sum(array.nbytes for array in dropped)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+
+def _match(searcher, whoosh_query: query.Query,
+           wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every document matching the query, with its exact score where ``wanted`` (NaN
+    elsewhere), in one pass over the postings.
+
+    Counting facets, the total and the ranking all come from this pass (Whoosh's own
+    top-k collector would walk the postings a second time and skips blocks by their
+    best possible score, which leaves some scores short of the full BM25F sum).
+    """
+    ids: list[int] = []
+    scores: list[float] = []
+    scored = wanted.tobytes()  # one byte per document: indexing bytes is fast in Python
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = whoosh_query.matcher(subsearcher, context)
+        while matcher.is_active():
+            docnum = offset + matcher.id()
+            ids.append(docnum)
+            scores.append(matcher.score() if scored[docnum] else math.nan)
+            matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+def _scores(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> np.ndarray:
+    """The scores of some matching documents (in ascending order), skipping to each."""
+    scores = np.zeros(len(docnums))
+    context = searcher.context()
+    position = 0
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = whoosh_query.matcher(subsearcher, context)
+        while position < len(docnums) and docnums[position] < end:
+            matcher.skip_to(int(docnums[position]) - offset)
+            scores[position] = matcher.score()
+            position += 1
+    return scores
+
+
+def _matched_words(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> frozenset[str]:
+    """The terms of the text field that matched in any of ``docnums`` (phrase words only
+    where the phrase matched), to highlight as Whoosh highlights a page of results."""
+    words: set[str] = set()
+    # The query's words and phrases in the text field, unscored, each matcher kept positioned.
+    text_parts = query.Or([leaf for leaf in _walk(whoosh_query) if leaf.is_leaf()
+                           and getattr(leaf, "fieldname", None) == "text"])
+    context = searcher.context(needs_current=True, weighting=None)
+    for subsearcher, offset in searcher.leaf_searchers():
+        local = sorted(int(d) - offset for d in docnums
+                       if offset <= d < offset + subsearcher.doc_count_all())
+        matcher = text_parts.matcher(subsearcher, context) if local else None
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                words.update(text.decode() for fieldname, text in matcher.matching_terms()
+                             if fieldname == "text")
+    return frozenset(words)
+
+
+def _numeric_column(segment, fieldname: str) -> np.ndarray:
+    """A segment's numeric column as an array, read in one piece (Whoosh's reader unpacks
+    value by value)."""
+    field = segment.schema[fieldname]
+    column = segment.column_reader(fieldname, translate=False)
+    values = np.zeros(segment.doc_count_all(), dtype=np.int64)
+    count = getattr(column, "_count", 0)  # an empty segment's column has no data
+    if count:
+        raw = column._dbfile.get(column._basepos, count * column._fixedlen)
+        values[:count] = np.frombuffer(raw, dtype=">" + column._typecode)
+        values[:count] -= (1 << (field.bits - 1)) if field.signed else 0
+    return values
+
+
+def _posting_ids(segment, fieldname: str, text: str | bytes) -> np.ndarray:
+    """Document numbers of a term's postings in a segment, deleted ones included, read a
+    block at a time."""
+    try:
+        matcher = segment.postings(fieldname, text)
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(matcher, FilterMatcher):  # the segment's deletions: the live mask has them
+        matcher = matcher.child
+        matcher.reset()
+    if not isinstance(matcher, W3LeafMatcher):  # short posting lists are kept in the term
+        return np.fromiter(matcher.all_ids(), dtype=np.int64)
+    blocks = []
+    while matcher.is_active():
+        matcher._read_ids()
+        blocks.append(np.asarray(matcher._ids, dtype=np.int64))
+        matcher._next_block()
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
+
+
+def _highlight(text: str, words: frozenset[str], analyzer) -> str:
+    """Up to two fragments of ``text`` around ``words`` (analysed terms), adjacent matched
+    words marked together, as Whoosh highlights a hit; of fragments scoring the same, the
+    earlier wins (Whoosh breaks such ties by memory address)."""
+    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+    tokens = Highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
+    fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
+    scorer = BasicFragmentScorer()
+    scored = [(scorer(fragment), fragment) for fragment in fragmenter.fragment_tokens(text, tokens)]
+    scored.sort(key=lambda item: (-item[0], item[1].startchar))
+    best = sorted((fragment for score, fragment in scored[:2] if score >= 1), key=FIRST)
+    return _MarkFormatter(tagname="mark", between=" … ").format(best)
 
 
 class _MarkFormatter(HtmlFormatter):
@@ -533,7 +776,10 @@ _WORD = re.compile(r"[\w']+")
 
 def _plain_words(text: str) -> str:
     """The words of ``text``, stripped of all query syntax."""
-    return " ".join(w for w in _WORD.findall(text) if w.upper() not in {"AND", "OR", "NOT"})
+    return " ".join(w for w in _WORD.findall(text) if w.upper() not in _OPERATORS)
+
+
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})  # Whoosh's, as words
 
 
 def _shorten(text: str) -> str:

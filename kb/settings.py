@@ -1,4 +1,4 @@
-"""One settings object for every entry point: data directory, taxonomy and secret key."""
+"""One settings object for every entry point: data directory, taxonomy, secret key and access."""
 from __future__ import annotations
 
 import os
@@ -16,20 +16,40 @@ class Settings:
     Environment variables: KB_DATA (data directory, default ``instance``),
     KB_THEMES (taxonomy file, default the shipped ``kb/themes.toml``),
     KB_SECRET_KEY (signing key for sessions; generated and kept in the data
-    directory when unset).
+    directory when unset), KB_REQUIRE_SIGN_IN (``yes``: nothing but the sign-in
+    page is shown to anyone not signed in; default ``no``), KB_SECURE_COOKIES
+    (``no`` lets the session cookie travel over plain HTTP, for local use only;
+    default ``yes``), KB_BEHIND_PROXY (``yes``: trust one reverse proxy's
+    X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
+    for the matches of recent queries, reused when a search is refined or paged; 0 turns
+    the cache off; default 64).
     """
 
     data_dir: Path = Path("instance")
     themes_path: Path = DEFAULT_THEMES
     secret_key: str = field(default="", repr=False)
+    require_sign_in: bool = False
+    secure_cookies: bool = True
+    behind_proxy: bool = False
+    search_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None,
-                 themes_path: str | os.PathLike | None = None) -> "Settings":
-        """Build settings from explicit values (CLI flags) falling back to the environment."""
+                 themes_path: str | os.PathLike | None = None, *,
+                 require_sign_in: bool | None = None, secure_cookies: bool | None = None,
+                 behind_proxy: bool | None = None) -> "Settings":
+        """Build settings from explicit values (CLI flags) falling back to the environment.
+
+        Raises ValueError for a yes/no variable holding anything else.
+        """
         data = Path(data_dir or os.environ.get("KB_DATA") or "instance")
         themes = Path(themes_path or os.environ.get("KB_THEMES") or DEFAULT_THEMES)
-        return cls(data_dir=data, themes_path=themes, secret_key=os.environ.get("KB_SECRET_KEY", ""))
+        return cls(
+            data_dir=data, themes_path=themes, secret_key=os.environ.get("KB_SECRET_KEY", ""),
+            require_sign_in=_flag(require_sign_in, "KB_REQUIRE_SIGN_IN", default=False),
+            secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
+            behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
+            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64))
 
     @property
     def db_path(self) -> Path:
@@ -56,3 +76,21 @@ class Settings:
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+
+_YES = ("1", "yes", "true", "on")
+_NO = ("0", "no", "false", "off")
+
+
+def _flag(explicit: bool | None, variable: str, default: bool) -> bool:
+    """An explicit value (a CLI flag), else the yes/no environment variable, else ``default``."""
+    if explicit is not None:
+        return explicit
+    raw = os.environ.get(variable, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _YES:
+        return True
+    if raw in _NO:
+        return False
+    raise ValueError(f"{variable} must be yes or no, not {raw!r}")

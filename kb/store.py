@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -118,6 +119,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX collection_items_collection ON collection_items(collection_id, position);
     """,
+    # 5: the themes in force on each passage: the tagger's, with curators' decisions applied
+    # (as ``Store.passages`` applies them), for counting in SQL (kb/trends.py).
+    """
+    CREATE VIEW effective_themes (passage_id, theme_id) AS
+        SELECT t.passage_id, t.theme_id FROM passage_themes t
+        JOIN passages p ON p.id = t.passage_id
+        WHERE NOT EXISTS (SELECT 1 FROM curations c WHERE c.text_hash = p.text_hash
+                          AND c.theme_id = t.theme_id AND c.action = 'remove')
+        UNION
+        SELECT p.id, c.theme_id FROM passages p
+        JOIN curations c ON c.text_hash = p.text_hash AND c.action IN ('confirm', 'add');
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -134,7 +147,11 @@ def utc_now() -> str:
 
 
 class Store:
-    """The knowledge base's SQLite database."""
+    """The knowledge base's SQLite database.
+
+    One connection serves every thread of a process (the web server's threads
+    included); transactions take turns, so two threads never interleave one.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -142,6 +159,7 @@ class Store:
         self.conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
                                     isolation_level=None)
         self.conn.row_factory = sqlite3.Row
+        self._writing = threading.RLock()
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -178,14 +196,15 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic unit of work: committed on success, rolled back on any error."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+        with self._writing:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
 
     # -- sources ------------------------------------------------------------
     def source_hash(self, path: str) -> str | None:

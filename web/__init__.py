@@ -5,14 +5,16 @@ swaps partials in place when JavaScript is available.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from werkzeug.exceptions import HTTPException
 
 from kb.base import KnowledgeBase
 from kb.settings import Settings
-from web import api, documents, search, themes
+from web import (
+    account, api, collections, curation, documents, recommendations, search, security, themes,
+    trends,
+)
 from web.knowledge import KB_EXTENSION
 from web.presentation import register_template_helpers
 
@@ -24,20 +26,15 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     """
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.ensure_secret_key(), **config)
+    app.config["SECRET_KEY"] = settings.ensure_secret_key()
     app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = KnowledgeBase(settings)
     Htmx(app)
     CSRFProtect(app)  # every POST needs the token: a form field, or the X-CSRFToken header (htmx)
+    security.configure(app, settings)
+    app.config.update(config)
     register_template_helpers(app)
-    for blueprint in (search.bp, documents.bp, themes.bp, api.bp):
+    for blueprint in (search.bp, documents.bp, themes.bp, api.bp, account.bp, curation.bp,
+                      trends.bp, recommendations.bp, collections.bp):
         app.register_blueprint(blueprint)
-    app.register_error_handler(HTTPException, _http_error)
     return app
-
-
-def _http_error(error: HTTPException):
-    """Errors as JSON under /api/, as a page everywhere else."""
-    if request.path.startswith("/api/"):
-        return jsonify(error=error.description), error.code
-    return render_template("error.html", error=error), error.code

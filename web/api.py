@@ -4,17 +4,27 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, replace
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
+from kb.collection import CollectionItem, list_collections
+from kb.export import FORMATS
 from kb.model import Document, Passage
+from kb.recommendations import search_recommendations
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError
+from kb.similarity import Echo
 from kb.taxonomy import Theme
+from kb.trends import Recurrence, TrendFilters, recurrence, repeated_national_learning, theme_trends
+from web.collections import collection_or_404
 from web.knowledge import (
-    ThemeCounts, current_kb, recommendations, theme_overview, theme_profile, visible_document,
+    ThemeCounts, can_see_restricted, current_kb, recommendations, theme_overview, theme_profile,
+    visible_document,
 )
 from web.presentation import page_link
+from web.recommendations import earlier_recommendations, register_request
 from web.themes import TOP_PASSAGES
+from web.trends import trend_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -33,7 +43,8 @@ def _search_request() -> SearchRequest:
 @bp.get("/search")
 def search() -> Response:
     """The search page's results as JSON (``SearchResponse.to_dict()``)."""
-    return jsonify(current_kb().search(_search_request()).to_dict())
+    return jsonify(current_kb().search(_search_request(),
+                                       include_restricted=can_see_restricted()).to_dict())
 
 
 @bp.get("/search.csv")
@@ -45,9 +56,10 @@ def search_csv() -> Response:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     kb = current_kb()
+    include_restricted = can_see_restricted()
     written = 0
     for page in range(1, CSV_LIMIT // MAX_PER_PAGE + 1):
-        response = kb.search(replace(search_request, page=page))
+        response = kb.search(replace(search_request, page=page), include_restricted=include_restricted)
         for result in response.results[:CSV_LIMIT - written]:
             writer.writerow(_csv_cell(value) for value in _csv_row(result.document, result.passage))
             written += 1
@@ -133,3 +145,121 @@ def _theme_dict(theme: Theme, counts: ThemeCounts) -> dict:
             "documents_by_scope": counts.documents_by_scope,
             "passages_by_scope": counts.passages_by_scope,
             "url": url_for("themes.show", theme_id=theme.id, _external=True)}
+
+
+# -- trends, recurrence, recommendations, collections ----------------------------------
+def _search_link(search: SearchRequest) -> str:
+    """The full address of the search page showing ``search``."""
+    params = search.to_params()
+    return url_for("search.search", _external=True) + ("?" + urlencode(params) if params else "")
+
+
+@bp.get("/trends")
+def trends() -> Response:
+    """Documents and passages carrying each theme, by year and scope, with the search behind
+    each count; filters as on the trends page (``kind``, ``publisher``, ``scope``, years)."""
+    kb = current_kb()
+    found = theme_trends(kb, trend_filters(), include_restricted=can_see_restricted())
+    return jsonify(found.to_dict(kb.taxonomy.label, _search_link))
+
+
+@bp.get("/trends.csv")
+def trends_csv() -> Response:
+    """The trends as a spreadsheet: one row per theme, year and scope."""
+    kb = current_kb()
+    found = theme_trends(kb, trend_filters(), include_restricted=can_see_restricted())
+    return Response("\ufeff" + found.to_csv(kb.taxonomy.label, _search_link), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="theme-trends.csv"'})
+
+
+@bp.get("/recurrence")
+def recurrence_of_themes() -> Response:
+    """Every theme: first and last year seen, documents carrying it, the years it recurred in."""
+    filters = trend_filters()
+    return jsonify(themes=[_recurrence_dict(found, filters) for found in recurrence(
+        current_kb(), filters, include_restricted=can_see_restricted())])
+
+
+@bp.get("/recurrence/<theme_id>")
+def theme_recurrence(theme_id: str) -> Response:
+    """One theme's recurrence, and the local documents that repeated learning a national
+    review had already published (each passage with the earlier national passages)."""
+    kb = current_kb()
+    if theme_id not in kb.taxonomy.ids:
+        abort(404, description="There is no such theme.")
+    include_restricted = can_see_restricted()
+    found = next(r for r in recurrence(kb, include_restricted=include_restricted)
+                 if r.theme_id == theme_id)
+    repeats = repeated_national_learning(kb, theme_id, include_restricted=include_restricted)
+    return jsonify(theme=_recurrence_dict(found, TrendFilters()), repeated_national_learning=[
+        {"document": _document_dict(repeat.document),
+         "passages": [dict(_passage_dict(repeat.document, repeated.passage),
+                           earlier=[_echo_dict(echo) for echo in repeated.earlier])
+                      for repeated in repeat.passages]}
+        for repeat in repeats])
+
+
+def _recurrence_dict(found: Recurrence, filters: TrendFilters) -> dict:
+    return dict(found.to_dict(), label=current_kb().taxonomy.label(found.theme_id),
+                search_url=_search_link(filters.search(found.theme_id)),
+                url=url_for("api.theme_recurrence", theme_id=found.theme_id, _external=True),
+                page_url=url_for("trends.theme", theme_id=found.theme_id, _external=True))
+
+
+def _echo_dict(echo: Echo) -> dict:
+    return dict(_passage_dict(echo.result.document, echo.result.passage, with_document=True),
+                strength=round(echo.strength, 3))
+
+
+@bp.get("/recommendations", endpoint="recommendations")
+def recommendation_register() -> Response:
+    """The recommendations register as JSON: a search response over recommendations (the
+    search parameters), each result with ``made_before``, the similar earlier recommendations."""
+    try:
+        search_request = register_request()
+    except SearchRequestError as error:
+        abort(400, description=str(error))
+    response = search_recommendations(current_kb(), search_request,
+                                      include_restricted=can_see_restricted())
+    earlier = earlier_recommendations(response)
+    data = response.to_dict()
+    for result, found in zip(response.results, data["results"]):
+        found["made_before"] = [_echo_dict(echo) for echo in earlier[result.passage.id]]
+    return jsonify(data)
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    """Every collection with how many passages it holds (that you may see)."""
+    return jsonify(collections=[
+        {"id": collection_id, "name": name, "passages": count, "updated_at": updated_at,
+         "url": url_for("api.collection", collection_id=collection_id, _external=True)}
+        for collection_id, name, count, updated_at in list_collections(
+            current_kb().store, include_restricted=can_see_restricted())])
+
+
+@bp.get("/collections/<int:collection_id>")
+def collection(collection_id: int) -> Response:
+    """A collection's passages in order, with notes and citations, and its export addresses."""
+    found = collection_or_404(collection_id)
+    exports = {file_format: url_for("collections.export_file", collection_id=found.id,
+                                    file_format=file_format, _external=True)
+               for file_format in FORMATS}
+    exports["print"] = url_for("collections.printable", collection_id=found.id, _external=True)
+    return jsonify(id=found.id, name=found.name, created_at=found.created_at,
+                   updated_at=found.updated_at, exports=exports,
+                   items=[_item_dict(item) for item in found.visible_items(can_see_restricted())])
+
+
+def _item_dict(item: CollectionItem) -> dict:
+    citation = item.citation
+    link = (url_for("documents.show", document_id=item.document_id, _external=True)
+            + f"#passage-{item.passage_id}") if item.document_id else None
+    return {"id": item.id, "note": item.note, "text": item.text,
+            "heading_path": item.heading_path, "themes_when_added": item.themes,
+            "kind": item.kind, "scope": item.scope, "withdrawn": item.withdrawn,
+            "passage_id": item.passage_id, "document_id": item.document_id,
+            "citation": {"title": citation.title, "publisher": citation.publisher,
+                         "year": citation.year, "page_start": citation.page_start,
+                         "page_end": citation.page_end, "text": str(citation)},
+            "link": link}

@@ -10,6 +10,7 @@ from web.knowledge import (
     visible_passage,
 )
 from web.search import vary_on_htmx, wants_partial
+from web.security import ORIGINAL_HTML_POLICY
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -49,8 +50,7 @@ def original_file(document_id: int) -> Response:
     if mimetype.startswith("text/html"):
         # An HTML report is someone else's page: show it, but never run its scripts as ours.
         # (Only for HTML: Chromium will not display a PDF sent with a sandbox policy.)
-        response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = ORIGINAL_HTML_POLICY
     return response
 
 

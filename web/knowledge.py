@@ -1,6 +1,7 @@
 """What the pages and the API read from the knowledge base, shared so both always agree.
 
-Restricted documents are left out everywhere: the sign-in that lifts this comes later.
+Restricted documents, and everything derived from them, are left out for everyone
+but signed-in people with access (``can_see_restricted``).
 """
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from flask import abort, current_app
+from flask import abort, current_app, g, session
 
+from kb.accounts import User, get_user
 from kb.base import KnowledgeBase
 from kb.model import SCOPES, Document, Passage
 from kb.search import PassageResult, SearchRequest
 
 KB_EXTENSION = "knowledge_base"
 SIMILAR_QUERY_WORDS = 10
+SESSION_USER = "user"  # the session key holding the signed-in user's name
 
 
 def current_kb() -> KnowledgeBase:
@@ -23,12 +26,24 @@ def current_kb() -> KnowledgeBase:
     return current_app.extensions[KB_EXTENSION]
 
 
+def signed_in_user() -> User | None:
+    """The person signed in for this request, read afresh from the store once per request.
+
+    A removed account signs its sessions out; a changed role or access takes effect at once.
+    """
+    if "kb_user" not in g:
+        username = session.get(SESSION_USER)
+        g.kb_user = get_user(current_kb().store, username) if isinstance(username, str) else None
+    return g.kb_user
+
+
 def can_see_restricted() -> bool:
     """Whether the person making this request may see restricted documents.
 
     Every view that shows documents, passages or anything counted from them asks this.
     """
-    return False
+    user = signed_in_user()
+    return user is not None and user.sees_restricted
 
 
 def visible_document(document_id: int) -> Document:
@@ -92,10 +107,11 @@ class ThemeOverview:
 def theme_overview(top: int = 0) -> ThemeOverview:
     """Counts for every theme and, when ``top`` > 0, each theme's best-scored passages.
 
-    Computed from the store (curation applied) over open documents.
+    Computed from the store (curation applied) over the documents this request may see.
     """
     kb = current_kb()
-    documents = {d.id: d for d in kb.store.documents() if not d.meta.restricted}
+    see_restricted = can_see_restricted()
+    documents = {d.id: d for d in kb.store.documents() if see_restricted or not d.meta.restricted}
     counts = {theme_id: ThemeCounts() for theme_id in kb.taxonomy.ids}
     seen: dict[str, set[int]] = {theme_id: set() for theme_id in counts}
     candidates: dict[str, list[tuple[float, Passage, Document]]] = {t: [] for t in counts}
@@ -163,6 +179,7 @@ def similar_passages(passage: Passage, limit: int = 5) -> list[PassageResult]:
     query = similarity_query(passage.text)
     if not query:
         return []
-    response = current_kb().search(SearchRequest(q=query, per_page=min(limit * 8, 100)))
+    response = current_kb().search(SearchRequest(q=query, per_page=min(limit * 8, 100)),
+                                   include_restricted=can_see_restricted())
     others = [r for r in response.results if r.document.id != passage.document_id]
     return others[:limit]

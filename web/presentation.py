@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -85,15 +86,16 @@ class ActiveFilter:
     remove_url: str
 
 
-def active_filters(search: SearchRequest, labels: dict[str, dict[str, str]]) -> list[ActiveFilter]:
-    """The filters of ``search``; ``labels`` gives known value labels by facet."""
+def active_filters(search: SearchRequest, labels: dict[str, dict[str, str]],
+                   url: Callable[..., str] = search_url) -> list[ActiveFilter]:
+    """The filters of ``search``; ``labels`` gives known value labels by facet, ``url`` the
+    page a chip leads to (called like ``search_url``)."""
     chips = [ActiveFilter(FACET_LABELS[facet], labels.get(facet, {}).get(value, value),
-                          toggle_url(search, facet, value))
+                          url(search.toggled(facet, value)))
              for facet in FACET_PARAMS for value in getattr(search, facet)]
     if search.year_from is not None or search.year_to is not None:
         span = f"{search.year_from or '…'}–{search.year_to or '…'}"
-        chips.append(ActiveFilter("Years", span,
-                                  search_url(search, year_from=None, year_to=None, page=1)))
+        chips.append(ActiveFilter("Years", span, url(search, year_from=None, year_to=None, page=1)))
     return chips
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, make_response, render_template, request
 
 from kb.search import MAX_QUERY_CHARS, SearchRequest, SearchRequestError, SearchResponse
-from web.knowledge import current_kb
+from web.knowledge import can_see_restricted, current_kb
 from web.presentation import active_filters
 
 bp = Blueprint("search", __name__)
@@ -31,7 +31,7 @@ def search() -> Response:
         typed = SearchRequest(q=request.args.get("q", "")[:MAX_QUERY_CHARS])
         page = render_template(template, search=typed, response=None, error=str(error), filters=[])
         return vary_on_htmx(make_response(page, 400))
-    response = current_kb().search(search_request)
+    response = current_kb().search(search_request, include_restricted=can_see_restricted())
     page = render_template(template, search=search_request, response=response, error=None,
                            filters=active_filters(search_request, _value_labels(response)))
     return vary_on_htmx(make_response(page))

@@ -17,7 +17,11 @@ from kb.settings import Settings
 
 
 def settings_for(data_dir: Path, themes: Path | None) -> Settings:
-    return Settings(data_dir=data_dir, themes_path=themes) if themes else Settings(data_dir=data_dir)
+    """Settings for a benchmark knowledge base: the match cache off, so that every timed
+    query runs in full (the query set repeats)."""
+    if themes:
+        return Settings(data_dir=data_dir, themes_path=themes, search_cache_mb=0)
+    return Settings(data_dir=data_dir, search_cache_mb=0)
 
 
 def request(params: dict) -> SearchRequest:

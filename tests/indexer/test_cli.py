@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
+from indexer.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, build_parser, main, serve_settings
+from kb.lock import DataLock
 from tests.conftest import CORPUS, DATA
 
 PDF = "2020-calder-vale-rapid-review-child-k.pdf"
@@ -86,3 +87,31 @@ def test_eval_themes_prints_json_with_micro_and_macro(tmp_path: Path, capsys) ->
     assert code == EXIT_OK
     assert set(result) >= {"micro", "macro", "per_theme"}
     assert set(result["micro"]) == {"precision", "recall", "f1"}
+
+
+def test_kb_serve_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("KB_REQUIRE_SIGN_IN", "no")
+    plain = serve_settings(build_parser().parse_args(["serve", "--data", str(tmp_path)]))
+    assert not plain.require_sign_in and plain.secure_cookies and plain.data_dir == tmp_path
+    flagged = serve_settings(build_parser().parse_args(
+        ["serve", "--data", str(tmp_path), "--require-sign-in", "--insecure-cookies"]))
+    assert flagged.require_sign_in and not flagged.secure_cookies
+
+
+@pytest.mark.parametrize("command", [["index", "FOLDER"], ["reindex"], ["retag"], ["restrict", "1"],
+                                     ["curate", "add", "1", "neglect"]])
+def test_a_second_indexer_is_refused_with_a_clear_message(tmp_path: Path, capsys,
+                                                          command: list[str]) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(CORPUS / PDF, folder / PDF)
+    data = str(tmp_path / "data")
+    assert run(capsys, "index", str(folder), "--data", data)[0] == EXIT_OK
+    argv = [str(folder) if part == "FOLDER" else part for part in command]
+    with DataLock(tmp_path / "data"):  # an indexer at work
+        code, out, err = run(capsys, *argv, "--data", data)
+    assert code == EXIT_USAGE and out == ""
+    assert f"kb {command[0]}: another indexer (pid " in err
+    assert "is already working on" in err and "wait for it to finish and run again" in err
+    assert run(capsys, *argv, "--data", data)[0] == EXIT_OK, "it runs once the other has finished"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.ingest import IndexerBusy, _IndexLock, ingest
+from indexer.ingest import IndexerBusy, ingest
+from kb.lock import DataLock
 from kb.base import KnowledgeBase
 from kb.search import SearchRequest
 from kb.settings import Settings
@@ -101,7 +102,7 @@ def test_bad_files_are_reported_and_the_run_goes_on(kb: KnowledgeBase, tmp_path:
 
 def test_a_second_indexer_is_refused_with_a_clear_message(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = _small_folder(tmp_path, PDF_A)
-    with _IndexLock(kb.settings.data_dir):
+    with DataLock(kb.settings.data_dir):
         with pytest.raises(IndexerBusy, match="already working on"):
             ingest(kb, [folder])
     assert ingest(kb, [folder]).counts["new"] == 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from kb.collection import (
-    CollectionError, add_passage, create_collection, delete_collection, get_collection,
-    list_collections, move_item, remove_item, rename_collection, set_note,
+    CollectionError, add_passage, collection_names, create_collection, delete_collection,
+    find_collection, get_collection, list_collections, move_item, remove_item, rename_collection,
+    set_note,
 )
 from kb.store import Store
 from tests.kb.conftest import make_passages, meta
@@ -75,3 +76,27 @@ def test_rename_remove_delete_and_bad_names(stored: Store) -> None:
     with pytest.raises(CollectionError, match="needs a name"):
         create_collection(stored, "   ")
     assert delete_collection(stored, collection_id) and get_collection(stored, collection_id) is None
+
+
+def test_moves_and_counts_pass_over_items_one_may_not_see(stored: Store) -> None:
+    collection_id = create_collection(stored, "Mixed")
+    stored.save_document("/r/b.pdf", "b", "pdf", meta("Review B", 2020), 1,
+                         make_passages("An unpublished finding."))
+    first, second, hidden = stored.passages()
+    ids = [add_passage(stored, collection_id, passage, stored.document(passage.document_id))
+           for passage in (first, hidden, second)]
+    stored.set_restricted(hidden.document_id, True)
+    assert list_collections(stored, include_restricted=False)[0][2] == 2
+    assert list_collections(stored, include_restricted=True)[0][2] == 3
+    assert move_item(stored, ids[2], -1, include_restricted=False)
+    assert [item.id for item in get_collection(stored, collection_id).items] == [ids[2], ids[0], ids[1]]
+    assert not move_item(stored, ids[1], 1, include_restricted=False), "a hidden item stays put"
+
+
+def test_collections_are_found_by_id_or_name(stored: Store) -> None:
+    older = create_collection(stored, "Fathers")
+    newer = create_collection(stored, "Babies")
+    assert find_collection(stored, str(older)) == older
+    assert find_collection(stored, " Babies ") == newer
+    assert find_collection(stored, "Nobody's") is None
+    assert [name for _, name in collection_names(stored)] == ["Babies", "Fathers"]

@@ -176,3 +176,97 @@ def test_query_words_found_together_rank_first(store: Store, tmp_path: Path) -> 
     assert results.total == 2
     assert "sofa" in results.hits[0].snippet
     index.close()
+
+
+def test_newest_first_breaks_ties_by_passage_number(tmp_path: Path, store: Store) -> None:
+    store.save_document("/r/long.pdf", "long", "pdf", meta("Long", 2020), 12,
+                        make_passages(*[f"Passage number {n} about neglect." for n in range(12)]))
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    pids = [p.id for p in store.passages()]
+    # Numbers, not strings: passage 10 comes after passage 9.
+    assert ids(index.search(IndexQuery(sort="newest", limit=20))) == sorted(pids)
+    by_date = index.search(IndexQuery(text="neglect", sort="newest", limit=20))
+    assert ids(by_date) == sorted(pids)
+    assert all("<mark>neglect</mark>" in hit.snippet for hit in by_date.hits)
+    index.close()
+
+
+def test_facet_counts_add_up_to_the_total(indexed: SearchIndex) -> None:
+    for request in (IndexQuery(), IndexQuery(text="father OR baby OR men"),
+                    IndexQuery(text="father", filters={"theme": ["fathers-male-carers"]})):
+        results = indexed.search(request)
+        for name in ("scope", "kind", "year", "publisher"):
+            assert sum(results.facets[name].values()) == results.total
+    recent = indexed.search(IndexQuery(year_from=2020))
+    assert recent.facets["year"] == {"2019": 2, "2022": 1, "2024": 1}  # its own filter left out
+    assert recent.facets["scope"] == {"local": 1, "national": 1}
+
+
+def test_refining_a_cached_query_gives_what_a_fresh_index_gives(indexed: SearchIndex,
+                                                                 tmp_path: Path) -> None:
+    requests = [IndexQuery(text="father OR baby OR men", filters={"scope": ["national"]}),
+                IndexQuery(text="father OR baby OR men"),
+                IndexQuery(text="father OR baby OR men", filters={"theme": ["babies"]}),
+                IndexQuery(text="father OR baby OR men", offset=1, limit=1)]
+    cached = [indexed.search(request) for request in requests]
+    for request, answer in zip(requests, cached):
+        fresh = SearchIndex(indexed.root)  # the same index, nothing cached
+        assert fresh.search(request) == answer
+        fresh.close()
+
+
+def test_scores_are_the_full_sum_and_ties_keep_index_order(indexed: SearchIndex) -> None:
+    results = indexed.search(IndexQuery(text="father OR baby OR men", limit=10))
+    scores = [hit.score for hit in results.hits]
+    assert scores == sorted(scores, reverse=True) and all(score > 0 for score in scores)
+
+
+def test_deleted_passages_leave_the_facet_counts(indexed: SearchIndex, store: Store) -> None:
+    store.clear_all_index_changes()
+    store.save_document("/r/c.pdf", "c2", "pdf", meta("National C", 2024, scope="national"), 1,
+                        make_passages("A rewritten national review about housing."))
+    additions, deletions = store.pending_index_changes()
+    indexed.apply([(p, store.document(p.document_id)) for p in store.passages(passage_ids=additions)],
+                  deletions)
+    results = indexed.search(IndexQuery())
+    assert results.total == 4
+    assert results.facets["theme"] == {"fathers-male-carers": 2, "babies": 1, "education-safety": 1}
+    assert indexed.search(IndexQuery(text="men")).total == 0
+
+
+def test_an_index_written_by_an_older_version_is_not_used(tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    root = tmp_path / "index"
+    (root / "gen-1").mkdir(parents=True)
+    whoosh_index.create_in(str(root / "gen-1"), Schema(pid=ID(stored=True), text=TEXT))
+    (root / "CURRENT").write_text("gen-1")
+    index = SearchIndex(root)
+    assert not index.exists()  # so the next sync rebuilds it from SQLite
+    assert index.search(IndexQuery(text="anything")).total == 0
+
+
+def test_snippets_prefer_the_earlier_of_equal_fragments(tmp_path: Path, store: Store) -> None:
+    filler = " ".join(["nothing of note here"] * 30)
+    text = f"First bruise seen. {filler} Second bruise seen. {filler} Third bruise seen."
+    store.save_document("/r/y.md", "y", "md", meta("Y"), 0, make_passages(text))
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    snippet = index.search(IndexQuery(text="bruise")).hits[0].snippet
+    assert "First <mark>bruise</mark>" in snippet and "Second <mark>bruise</mark>" in snippet
+    assert "Third" not in snippet
+    index.close()
+
+
+def test_similar_passages_respect_filters_that_match_nothing(indexed: SearchIndex,
+                                                            store: Store) -> None:
+    text = "Men and fathers in the lives of babies were not seen by services."
+    assert indexed.similar(text, limit=5)
+    assert indexed.similar(text, filters={"publisher": ["Nobody publishes this"]}) == []
+    # A filter leaving only restricted passages must not fall back to "no filter".
+    store.set_restricted(store.document_id_for_hash("c"), True)
+    indexed.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    assert indexed.similar(text, filters={"scope": ["national"]}) == []
+    assert indexed.similar(text, filters={"scope": ["national"]}, include_restricted=True)

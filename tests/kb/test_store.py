@@ -118,3 +118,27 @@ def test_stats_count_by_kind_scope_and_year(store: Store) -> None:
     assert stats["documents"] == 2 and stats["passages"] == 3 and stats["pages"] == 8
     assert stats["by_scope"] == {"local": 1, "national": 1}
     assert stats["by_year"] == {"2020": 1, "2021": 1}
+
+
+def test_threads_sharing_the_store_take_turns_with_transactions(store: Store) -> None:
+    """The web server's threads share one connection: their writes must not interleave."""
+    import threading
+
+    store.save_document("/r/a.pdf", "a", "pdf", meta(), 1,
+                        make_passages(*[f"Paragraph {n} about neglect." for n in range(8)]))
+    passages = store.passages()
+    failures: list[BaseException] = []
+
+    def curate(passage_id: int) -> None:
+        try:
+            for theme in ("neglect", "babies", "fathers-male-carers", "housing") * 5:
+                store.curate(passage_id, theme, "add", "alice")
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            failures.append(error)
+    threads = [threading.Thread(target=curate, args=(p.id,)) for p in passages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert all(len(store.curation_log(p.id)) == 4 for p in passages)

@@ -26,8 +26,19 @@ The father told the social worker <script>alert(1)</script> and nothing was done
 """
 
 
-def make_app(data_dir: Path) -> Flask:
-    return create_app(Settings(data_dir=data_dir, secret_key="test-only"), TESTING=True)
+#: A word found only in the restricted report of ``access_data``, and one for did-you-mean.
+SECRET = "zanzibarquokka"
+SECRET_SPELLING = "quokkaflower"
+PASSWORD = "correct horse battery"
+#: Accounts in ``access_data``: name -> (role, may see restricted documents).
+USERS = {"viewer": ("viewer", False), "reader": ("viewer", True), "curator": ("curator", False),
+         "admin": ("admin", True)}
+
+
+def make_app(data_dir: Path, config: dict | None = None, **settings: object) -> Flask:
+    """The app over ``data_dir``; ``settings`` go to Settings, ``config`` to Flask."""
+    return create_app(Settings(data_dir=data_dir, secret_key="test-only", **settings),
+                      **{"TESTING": True, **(config or {})})
 
 
 def close_app(app: Flask) -> None:
@@ -70,3 +81,75 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
     close_app(application)
 
+
+
+def restricted_report(twin: str, year: int) -> str:
+    """An unpublished national review: its recommendation is nearly the same as ``twin`` (an
+    open local recommendation from a later year), so it is that passage's most similar one,
+    a recommendation "made before" it and national learning it repeats; and it has words
+    found nowhere else."""
+    return f"""\
+---
+title: "Unpublished national review: Child {SECRET.title()}"
+publisher: Quokkashire National Safeguarding Panel
+year: {year}
+kind: thematic-review
+scope: national
+restricted: yes
+---
+
+# Unpublished national review: Child {SECRET.title()}
+
+## Recommendations
+
+{twin} The {SECRET} assessment must be shared as well.
+
+## Learning
+
+Practitioners did not speak to the father, and the {SECRET_SPELLING} plan was not followed up by the
+health visitor, the school or children's social care. Domestic abuse was known to the police.
+"""
+
+
+@pytest.fixture(scope="session")
+def access_data(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus plus one restricted report (see ``restricted_report``), a user of
+    each kind (see USERS) and a collection holding a passage of each.
+
+    Do not write to it: tests that change data copy it first.
+    """
+    import shutil
+
+    from indexer.ingest import ingest
+    from kb.accounts import add_user
+    from kb.collection import add_passage, create_collection
+
+    data_dir = tmp_path_factory.mktemp("access") / "data"
+    shutil.copytree(corpus_data, data_dir)
+    source = tmp_path_factory.mktemp("restricted-corpus")
+    with KnowledgeBase(Settings(data_dir=data_dir)) as kb:
+        documents = {d.id: d for d in kb.store.documents()}
+        twin = max((p for p in kb.store.passages() if p.passage_type == "recommendation"
+                    and p.themes and 40 <= len(p.text.split()) <= 150
+                    and documents[p.document_id].meta.scope == "local"
+                    and (documents[p.document_id].meta.year or 0) >= 2021),
+                   key=lambda p: (documents[p.document_id].meta.year, len(p.text)))
+        (source / "unpublished-national-review.md").write_text(
+            restricted_report(twin.text, documents[twin.document_id].meta.year - 2))
+        report = ingest(kb, [source])
+        assert not report.failed, report.failed
+        for name, (role, access) in USERS.items():
+            add_user(kb.store, name, PASSWORD, role, restricted_access=access)
+        hidden = next(d for d in kb.store.documents() if d.meta.restricted)
+        collection = create_collection(kb.store, "Training pack")
+        add_passage(kb.store, collection, twin, documents[twin.document_id])
+        add_passage(kb.store, collection, kb.store.passages(document_id=hidden.id)[0], hidden)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def access_app(access_data: Path) -> Iterator[Flask]:
+    """The application over ``access_data`` (read-only)."""
+    application = make_app(access_data)
+    yield application
+    close_app(application)

@@ -5,6 +5,7 @@ missing; the tests are skipped only when npm is not available).
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
+from tests.web.conftest import PASSWORD, close_app, make_app
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AXE_DIR = Path(__file__).parent / ".axe"
@@ -33,15 +36,30 @@ pytestmark = pytest.mark.skipif(
     reason="browser tests need /usr/bin/chromium and /usr/bin/chromedriver (apt: chromium chromium-driver)")
 
 
-@pytest.fixture(scope="module")
-def server(app: Flask) -> Iterator[str]:
-    """The app served over HTTP on a free local port."""
+def _serve(app: Flask) -> Iterator[str]:
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on a free local port."""
+    yield from _serve(app)
+
+
+@pytest.fixture(scope="module")
+def curator_server(access_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private copy of the corpus with accounts (see tests/web/conftest.py USERS), served,
+    with the default settings: Secure session cookie included."""
+    copy = tmp_path_factory.mktemp("browser-curation") / "data"
+    shutil.copytree(access_data, copy)
+    application = make_app(copy)
+    yield from _serve(application)
+    close_app(application)
 
 
 def _chromium(javascript: bool) -> WebDriver:
@@ -55,6 +73,7 @@ def _chromium(javascript: bool) -> WebDriver:
     if not javascript:
         options.add_experimental_option(
             "prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
@@ -213,6 +232,9 @@ def axe_violations(driver: WebDriver, script: str) -> list[str]:
 @pytest.mark.parametrize("path", [
     "/", "/?q=father", "/?q=father&scope=local&sort=newest", "/?q=xylophone+quasar",
     "/?year_from=last+year", "/themes",
+    "/trends", "/trends?kind=cspr&scope=local&year_from=2020", "/trends/fathers-male-carers",
+    "/themes/babies/briefing", "/recommendations", "/recommendations?q=father&scope=local",
+    "/collections",
 ])
 def test_pages_have_no_accessibility_violations(browser: WebDriver, server: str, axe_script: str,
                                                 path: str) -> None:
@@ -236,3 +258,129 @@ def test_document_and_theme_pages_have_no_accessibility_violations(
              "similar passages did not load")
     assert axe_violations(browser, axe_script) == []
 
+
+# -- signing in, curating, and the Content-Security-Policy -----------------------------------
+def sign_in_with(driver: WebDriver, server: str, username: str) -> None:
+    """Sign in through the form, as a person would."""
+    driver.get(server + "/sign-in?next=/themes")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    wait_for(driver, lambda d: d.current_url.endswith("/themes"), "signing in did not go on")
+    assert f"Signed in as {username}" in driver.find_element(By.CLASS_NAME, "account").text
+
+
+def sign_out(driver: WebDriver) -> None:
+    driver.find_element(By.CSS_SELECTOR, ".sign-out-form button").click()
+    wait_for(driver, lambda d: d.find_elements(By.LINK_TEXT, "Sign in"), "signing out failed")
+
+
+def open_first_result(driver: WebDriver) -> None:
+    """Open the document of the first search result."""
+    link = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".result-group h2 a"),
+                    "no search results")[0]
+    target = link.get_attribute("href")
+    link.click()
+    wait_for(driver, lambda d: d.current_url == target, "the document did not open")
+
+
+def policy_violations(driver: WebDriver) -> list[str]:
+    """Content-Security-Policy refusals in the browser's console since the last call."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+
+
+def test_htmx_works_under_the_content_security_policy(browser: WebDriver, server: str) -> None:
+    policy_violations(browser)
+    browser.get(server + "/")
+    wait_for(browser, lambda d: d.execute_script("return !!window.htmx"), "htmx did not load")
+    browser.find_element(By.ID, "q").send_keys("father")
+    wait_for(browser, lambda d: "passages found" in count_text(d), "no results were swapped in")
+    browser.find_element(By.CSS_SELECTOR, ".result-group h2 a").click()
+    wait_for(browser, lambda d: "/documents/" in d.current_url, "the document did not open")
+    browser.find_element(By.CSS_SELECTOR, ".similar-link a").click()
+    wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".similar").text.strip(),
+             "similar passages did not load")
+    assert policy_violations(browser) == []
+
+
+def test_no_page_breaks_the_content_security_policy(browser: WebDriver, server: str,
+                                                    app: Flask) -> None:
+    """Every page without parameters (whoever added it) and a few with, loaded in Chromium."""
+    pages = sorted(rule.rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+                   and not rule.rule.startswith("/api/") and "." not in rule.rule)
+    assert {"/", "/themes", "/sign-in"} <= set(pages)
+    policy_violations(browser)
+    for page in pages + ["/?q=neglect&scope=local", "/documents/1", "/themes/neglect"]:
+        browser.get(server + page)
+        wait_for(browser, lambda d: d.execute_script("return document.readyState") == "complete",
+                 f"{page} did not load")
+        assert policy_violations(browser) == [], page
+
+
+def test_a_curator_signs_in_and_curates_with_htmx(browser: WebDriver, curator_server: str,
+                                                  axe_script: str) -> None:
+    policy_violations(browser)
+    sign_in_with(browser, curator_server, "curator")
+    browser.get(curator_server + "/?q=father")
+    open_first_result(browser)
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "details.curate"), "no curation")
+    wait_for(browser, lambda d: d.execute_script("return !!window.htmx"), "htmx did not load")
+    mark_page(browser)
+    curate = next(details for details in browser.find_elements(By.CSS_SELECTOR, "details.curate")
+                  if details.find_elements(By.CSS_SELECTOR, ".curate-list"))
+    region = curate.find_element(By.XPATH, "..").get_attribute("id")
+    curate.find_element(By.TAG_NAME, "summary").click()
+    theme = curate.find_element(By.CSS_SELECTOR, ".curate-list input[name=theme]").get_attribute("value")
+    curate.find_element(By.CSS_SELECTOR, ".curate-list button[value=remove]").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"#{region} .curation-message"),
+             "the decision was not swapped in")
+    assert page_was_not_reloaded(browser)
+    assert "removed" in browser.switch_to.active_element.text, "focus moves to the message"
+    chips = browser.find_elements(By.CSS_SELECTOR, f"#{region} .evidence-chips li")
+    assert theme not in [chip.get_attribute("textContent") for chip in chips]
+    assert axe_violations(browser, axe_script) == [], "the curator's view of a document"
+    assert policy_violations(browser) == []
+    sign_out(browser)
+
+
+def test_a_curator_curates_without_javascript(browser_without_js: WebDriver,
+                                              curator_server: str) -> None:
+    driver = browser_without_js
+    sign_in_with(driver, curator_server, "curator")
+    driver.get(curator_server + "/?q=neglect")
+    open_first_result(driver)
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "details.curate"), "no curation")
+    curate = driver.find_element(By.CSS_SELECTOR, "details.curate")
+    curate.find_element(By.TAG_NAME, "summary").click()
+    add = curate.find_element(By.CSS_SELECTOR, "form.curate-add")
+    label = add.find_element(By.CSS_SELECTOR, "option").text
+    add.find_element(By.CSS_SELECTOR, "button").click()
+    wait_for(driver, lambda d: d.find_elements(By.CLASS_NAME, "flash"), "no message after adding")
+    assert driver.find_element(By.CLASS_NAME, "flash").text == f"“{label}” added."
+    assert "#passage-" in driver.current_url
+    sign_out(driver)
+
+
+def test_sign_in_page_has_no_accessibility_violations(browser: WebDriver, curator_server: str,
+                                                      axe_script: str) -> None:
+    browser.get(curator_server + "/sign-in")
+    assert browser.switch_to.active_element.get_attribute("id") == "username"
+    assert axe_violations(browser, axe_script) == []
+    browser.find_element(By.ID, "username").send_keys("curator")
+    browser.find_element(By.ID, "password").send_keys("not the password", Keys.ENTER)
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), "no error shown")
+    assert axe_violations(browser, axe_script) == [], "with the error shown"
+
+
+def test_admin_view_of_a_document_has_no_accessibility_violations(
+        browser: WebDriver, curator_server: str, axe_script: str) -> None:
+    sign_in_with(browser, curator_server, "admin")
+    browser.get(curator_server + "/?q=zanzibarquokka")
+    open_first_result(browser)
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "form.restriction-form"),
+             "no restriction form for the admin")
+    assert "RESTRICTED" in browser.find_element(By.CSS_SELECTOR, "dl.facts").text.upper()
+    browser.find_element(By.CSS_SELECTOR, "details.curate summary").click()
+    assert axe_violations(browser, axe_script) == []
+    sign_out(browser)

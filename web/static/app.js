@@ -58,6 +58,44 @@
     }
   });
 
+  // After a curator's decision swaps a passage's themes, put focus on the message saying what changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.classList || !target.classList.contains("passage-themes")) return;
+    var swapped = document.getElementById(target.id);
+    var message = swapped && swapped.querySelector(".curation-message");
+    if (message) message.focus();
+  });
+
+  // After a collection change swaps in its message ("Added to ...", "Passage moved up"),
+  // the button pressed is gone: put focus on the message.
+  document.addEventListener("htmx:afterSettle", function () {
+    var message = document.querySelector("[data-focus-after-swap]");
+    if (!message) return;
+    message.removeAttribute("data-focus-after-swap");
+    message.focus();
+  });
+
+  // A form sent by htmx that is refused (expired, not allowed, busy): say why beside the form.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
+    if (!form) return;
+    var reason = "This change could not be saved.";
+    try {
+      var page = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+      var found = page.querySelector("main p");
+      if (found && found.textContent.trim()) reason = found.textContent.trim();
+    } catch (error) { /* keep the general reason */ }
+    var box = form.querySelector(".form-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "form-error";
+      box.setAttribute("role", "alert");
+      form.appendChild(box);
+    }
+    box.textContent = reason;
+  });
+
   // History restores replace the body: show the shortcut setting again.
   document.addEventListener("htmx:historyRestore", showShortcutSetting);
   showShortcutSetting();

@@ -1,0 +1,383 @@
+"""How themes recur over the years, locally and nationally, counted in SQL over the store.
+
+Counts use the themes in force (the ``effective_themes`` view: the tagger's themes with
+curators' decisions applied), the same themes the search index holds, so each count is
+the result of a search (``TrendFilters.search``): a number of passages is that search's
+total, a number of documents the number of documents its results come from.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from kb.base import KnowledgeBase
+from kb.model import KINDS, SCOPES, Document, Passage
+from kb.search import SearchRequest
+from kb.similarity import Echo, echoes, memoised
+
+#: How many of the passages most like a finding or recommendation are weighed when counting
+#: the other documents that make its point (``most_common``).
+ECHOES_CONSIDERED = 10
+CSV_COLUMNS = ("theme_id", "theme", "year", "scope", "documents", "passages", "search_url")
+
+
+@dataclass(frozen=True)
+class TrendFilters:
+    """Which documents are counted: by kind, publisher, scope and a range of years."""
+
+    kind: tuple[str, ...] = ()
+    publisher: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @classmethod
+    def from_search(cls, request: SearchRequest) -> "TrendFilters":
+        """The filters of a search request read from URL parameters (the same names)."""
+        return cls(kind=request.kind, publisher=request.publisher, scope=request.scope,
+                   year_from=request.year_from, year_to=request.year_to)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes counted, in their usual order."""
+        return tuple(scope for scope in SCOPES if not self.scope or scope in self.scope)
+
+    def search(self, theme_id: str, year: int | None = None,
+               scope: str | None = None) -> SearchRequest:
+        """The search whose results are the passages counted for ``theme_id`` (in one year
+        and scope when given) under these filters."""
+        return SearchRequest(
+            theme=(theme_id,), kind=self.kind, publisher=self.publisher,
+            scope=(scope,) if scope else self.scope,
+            year=(str(year),) if year is not None else (),
+            year_from=self.year_from if year is None else None,
+            year_to=self.year_to if year is None else None)
+
+    def sql(self, include_restricted: bool) -> tuple[str, list]:
+        """A condition on ``documents d`` selecting the documents these filters count."""
+        clauses: list[str] = []
+        params: list = []
+        if not include_restricted:
+            clauses.append("d.restricted = 0")
+        for column in ("kind", "publisher", "scope"):
+            values = getattr(self, column)
+            if values:
+                clauses.append(f"d.{column} IN ({','.join('?' * len(values))})")
+                params += values
+        if self.year_from is not None:
+            clauses.append("d.year >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append("d.year <= ?")
+            params.append(self.year_to)
+        return " AND ".join(clauses) or "1", params
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values the filters can take: those of the documents one may see."""
+
+    kinds: list[str]
+    publishers: list[str]
+    first_year: int | None
+    last_year: int | None
+
+
+def filter_choices(kb: KnowledgeBase, include_restricted: bool = False) -> FilterChoices:
+    """The kinds, publishers and years of the documents (restricted ones only if included)."""
+    condition = "1" if include_restricted else "restricted = 0"
+
+    def values(column: str) -> list[str]:
+        return [row[0] for row in kb.store.conn.execute(
+            f"SELECT DISTINCT {column} FROM documents WHERE {condition} AND {column} != '' "
+            f"ORDER BY {column}")]
+    first, last = kb.store.conn.execute(
+        f"SELECT MIN(year), MAX(year) FROM documents WHERE {condition}").fetchone()
+    kinds = sorted(values("kind"),
+                   key=lambda kind: KINDS.index(kind) if kind in KINDS else len(KINDS))
+    return FilterChoices(kinds=kinds, publishers=values("publisher"), first_year=first,
+                         last_year=last)
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """Documents and passages carrying a theme in one year and scope."""
+
+    theme_id: str
+    year: int
+    scope: str
+    documents: int = 0
+    passages: int = 0
+
+
+@dataclass
+class Trends:
+    """Theme by year by scope: documents and passages carrying each theme."""
+
+    filters: TrendFilters
+    theme_ids: tuple[str, ...]  # the taxonomy's themes, in its order
+    years: list[int]  # every year from the first to the last dated document counted
+    cells: dict[tuple[str, int, str], TrendCell]  # the cells that are not empty
+    published: dict[tuple[int, str], int]  # documents counted, by year and scope
+    undated_documents: int  # documents counted that have no year (not in any cell)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return self.filters.scopes
+
+    def cell(self, theme_id: str, year: int, scope: str) -> TrendCell:
+        return self.cells.get((theme_id, year, scope)) or TrendCell(theme_id, year, scope)
+
+    def rows(self) -> Iterator[TrendCell]:
+        """Every cell, empty ones included: by theme, then year, then scope."""
+        for theme_id in self.theme_ids:
+            for year in self.years:
+                for scope in self.scopes:
+                    yield self.cell(theme_id, year, scope)
+
+    def peak(self, measure: str) -> int:
+        """The largest count of ``measure`` (``documents`` or ``passages``) in any cell."""
+        return max((getattr(cell, measure) for cell in self.cells.values()), default=0)
+
+    def to_dict(self, label: Callable[[str], str],
+                link: Callable[[SearchRequest], str]) -> dict:
+        """The JSON form: ``link`` gives the address of the search behind a cell."""
+        return {
+            "filters": _filters_dict(self.filters),
+            "themes": [{"id": theme_id, "label": label(theme_id)} for theme_id in self.theme_ids],
+            "years": self.years,
+            "scopes": list(self.scopes),
+            "cells": [{"theme": cell.theme_id, "year": cell.year, "scope": cell.scope,
+                       "documents": cell.documents, "passages": cell.passages,
+                       "search_url": link(self.filters.search(cell.theme_id, cell.year,
+                                                              cell.scope))}
+                      for cell in self.rows()],
+            "published": [{"year": year, "scope": scope,
+                           "documents": self.published.get((year, scope), 0)}
+                          for year in self.years for scope in self.scopes],
+            "undated_documents": self.undated_documents,
+        }
+
+    def to_csv(self, label: Callable[[str], str], link: Callable[[SearchRequest], str]) -> str:
+        """One row per theme, year and scope (``CSV_COLUMNS``)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for cell in self.rows():
+            writer.writerow((cell.theme_id, label(cell.theme_id), cell.year, cell.scope,
+                             cell.documents, cell.passages,
+                             link(self.filters.search(cell.theme_id, cell.year, cell.scope))))
+        return buffer.getvalue()
+
+
+def _filters_dict(filters: TrendFilters) -> dict:
+    return {"kind": list(filters.kind), "publisher": list(filters.publisher),
+            "scope": list(filters.scope), "year_from": filters.year_from,
+            "year_to": filters.year_to}
+
+
+@dataclass(frozen=True)
+class _ThemeInDocument:
+    theme_id: str
+    document_id: int
+    year: int | None
+    scope: str
+    passages: int
+
+
+def _themes_in_documents(kb: KnowledgeBase, filters: TrendFilters,
+                         include_restricted: bool) -> list[_ThemeInDocument]:
+    """Each theme of the taxonomy with each counted document carrying it, and how many
+    of that document's passages carry it."""
+    condition, params = filters.sql(include_restricted)
+    rows = kb.store.conn.execute(
+        "SELECT e.theme_id, d.id, d.year, d.scope, COUNT(*) FROM effective_themes e "
+        "JOIN passages p ON p.id = e.passage_id JOIN documents d ON d.id = p.document_id "
+        f"WHERE {condition} GROUP BY e.theme_id, d.id", params)
+    known = set(kb.taxonomy.ids)
+    return [_ThemeInDocument(*row) for row in rows if row[0] in known]
+
+
+def theme_trends(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
+                 include_restricted: bool = False) -> Trends:
+    """Documents and passages carrying each theme, by year and scope, under ``filters``."""
+    documents: dict[tuple[str, int, str], int] = defaultdict(int)
+    passages: dict[tuple[str, int, str], int] = defaultdict(int)
+    for found in _themes_in_documents(kb, filters, include_restricted):
+        if found.year is not None:
+            key = (found.theme_id, found.year, found.scope)
+            documents[key] += 1
+            passages[key] += found.passages
+    condition, params = filters.sql(include_restricted)
+    published: dict[tuple[int, str], int] = {}
+    undated = 0
+    for year, scope, count in kb.store.conn.execute(
+            f"SELECT d.year, d.scope, COUNT(*) FROM documents d WHERE {condition} "
+            "GROUP BY d.year, d.scope", params):
+        if year is None:
+            undated += count
+        else:
+            published[(year, scope)] = count
+    dated = [year for year, _ in published]
+    years = list(range(min(dated), max(dated) + 1)) if dated else []
+    cells = {key: TrendCell(*key, documents=documents[key], passages=passages[key])
+             for key in documents}
+    return Trends(filters=filters, theme_ids=kb.taxonomy.ids, years=years, cells=cells,
+                  published=published, undated_documents=undated)
+
+
+@dataclass
+class Recurrence:
+    """How a theme recurs: when it was first and last seen, in how many documents, which years."""
+
+    theme_id: str
+    documents: int = 0
+    documents_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
+    passages: int = 0
+    years: list[int] = field(default_factory=list)  # every year it was seen in
+
+    @property
+    def first_year(self) -> int | None:
+        return self.years[0] if self.years else None
+
+    @property
+    def last_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+    @property
+    def recurred_in(self) -> list[int]:
+        """The years it was seen in after the first."""
+        return self.years[1:]
+
+    def to_dict(self) -> dict:
+        return {"theme": self.theme_id, "first_year": self.first_year,
+                "last_year": self.last_year, "documents": self.documents,
+                "documents_by_scope": self.documents_by_scope, "passages": self.passages,
+                "years": self.years, "recurred_in": self.recurred_in}
+
+
+def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
+               include_restricted: bool = False) -> list[Recurrence]:
+    """Every theme of the taxonomy (in its order) with how it recurs under ``filters``."""
+    found = {theme_id: Recurrence(theme_id) for theme_id in kb.taxonomy.ids}
+    years: dict[str, set[int]] = defaultdict(set)
+    for row in _themes_in_documents(kb, filters, include_restricted):
+        theme = found[row.theme_id]
+        theme.documents += 1
+        theme.documents_by_scope[row.scope] = theme.documents_by_scope.get(row.scope, 0) + 1
+        theme.passages += row.passages
+        if row.year is not None:
+            years[row.theme_id].add(row.year)
+    for theme_id, seen in years.items():
+        found[theme_id].years = sorted(seen)
+    return list(found.values())
+
+
+# -- the same learning again ------------------------------------------------------------
+@dataclass
+class RepeatedPassage:
+    """A local passage and the earlier national passages making the same point."""
+
+    passage: Passage
+    earlier: list[Echo]
+
+
+@dataclass
+class LocalRepeat:
+    """A local document that repeated learning national reviews had already published."""
+
+    document: Document
+    passages: list[RepeatedPassage]
+
+
+def repeated_national_learning(kb: KnowledgeBase, theme_id: str,
+                               include_restricted: bool = False) -> list[LocalRepeat]:
+    """Local documents with passages on ``theme_id`` that make much the same point as a
+    national passage on the same theme from an earlier year; newest first."""
+    def compute() -> list[LocalRepeat]:
+        repeats = []
+        for document, passages in _passages_on(kb, theme_id, include_restricted, scope="local"):
+            if document.meta.year is None:
+                continue
+            repeated = [RepeatedPassage(passage, earlier) for passage in passages
+                        if (earlier := echoes(kb, passage, include_restricted=include_restricted,
+                                              theme=theme_id, scope="national",
+                                              year_to=document.meta.year - 1))]
+            if repeated:
+                repeats.append(LocalRepeat(document, repeated))
+        repeats.sort(key=lambda repeat: (-(repeat.document.meta.year or 0), repeat.document.id))
+        return repeats
+    return memoised(kb, ("repeated-national-learning", theme_id, include_restricted), compute)
+
+
+@dataclass
+class CommonPoint:
+    """A passage whose point other documents make too."""
+
+    passage: Passage
+    document: Document
+    echoes: list[Echo]  # the same point in other documents, strongest first
+
+    @property
+    def other_documents(self) -> int:
+        return len({echo.result.document.id for echo in self.echoes})
+
+
+def most_common(kb: KnowledgeBase, theme_id: str, passage_type: str, limit: int = 3,
+                include_restricted: bool = False) -> list[CommonPoint]:
+    """Passages of ``passage_type`` on ``theme_id`` whose point the most other documents
+    make too (ties: the tagger's surest first); a point already listed is not repeated."""
+    def compute() -> list[CommonPoint]:
+        candidates = [
+            CommonPoint(passage, document, echoes(
+                kb, passage, include_restricted=include_restricted, limit=ECHOES_CONSIDERED,
+                theme=theme_id))
+            for document, passages in _passages_on(kb, theme_id, include_restricted,
+                                                   passage_type=passage_type)
+            for passage in passages]
+        candidates.sort(key=lambda point: (-point.other_documents,
+                                           -point.passage.theme_scores.get(theme_id, 0.0),
+                                           point.passage.id))
+        chosen: list[CommonPoint] = []
+        covered: set[int] = set()
+        for point in candidates:
+            if point.passage.id in covered:
+                continue
+            chosen.append(point)
+            covered |= {echo.result.passage.id for echo in point.echoes}
+            if len(chosen) == limit:
+                break
+        return chosen
+    return memoised(kb, ("most-common", theme_id, passage_type, limit, include_restricted),
+                    compute)
+
+
+def _passages_on(kb: KnowledgeBase, theme_id: str, include_restricted: bool,
+                 scope: str | None = None, passage_type: str | None = None
+                 ) -> list[tuple[Document, list[Passage]]]:
+    """The passages carrying ``theme_id`` (of one scope and type when given), by document."""
+    clauses, params = ["e.theme_id = ?"], [theme_id]
+    if not include_restricted:
+        clauses.append("d.restricted = 0")
+    if scope:
+        clauses.append("d.scope = ?")
+        params.append(scope)
+    if passage_type:
+        clauses.append("p.passage_type = ?")
+        params.append(passage_type)
+    ids = [row[0] for row in kb.store.conn.execute(
+        "SELECT p.id FROM effective_themes e JOIN passages p ON p.id = e.passage_id "
+        f"JOIN documents d ON d.id = p.document_id WHERE {' AND '.join(clauses)} "
+        "ORDER BY d.id, p.seq", params)]
+    by_document: dict[int, list[Passage]] = defaultdict(list)
+    for passage in kb.store.passages(passage_ids=ids):
+        by_document[passage.document_id].append(passage)
+    found = []
+    for document_id, passages in by_document.items():
+        document = kb.store.document(document_id)
+        if document is not None:
+            found.append((document, passages))
+    return found

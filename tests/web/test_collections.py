@@ -1,0 +1,220 @@
+"""Collections in the web app, as plain forms and as htmx swaps: create, add from search results
+and documents, notes, order, removal, exports; withdrawn and restricted passages."""
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import docx
+import pytest
+from flask import Flask
+from pypdf import PdfReader
+from flask.testing import FlaskClient
+
+from tests.web.conftest import PASSWORD, close_app, make_app
+from tests.web.pages import csrf_token, kb_of, sign_in, soup
+
+
+@pytest.fixture
+def visitor(writable_app: Flask) -> FlaskClient:
+    """A visitor of a private copy of the corpus, with the CSRF token its forms carry."""
+    client = writable_app.test_client()
+    client.token = csrf_token(client, "/collections")
+    return client
+
+
+def post(client: FlaskClient, url: str, htmx: bool = False, **form: str):
+    headers = {"HX-Request": "true", "X-CSRFToken": client.token} if htmx else {}
+    data = form if htmx else dict(form, csrf_token=client.token)
+    return client.post(url, data=data, headers=headers)
+
+
+def start(client: FlaskClient, name: str = "Fathers") -> int:
+    response = post(client, "/collections", name=name)
+    assert response.status_code == 303
+    return int(urlsplit(response.location).path.rsplit("/", 1)[1])
+
+
+def add_form(page) -> dict[str, str]:
+    """The fields of the first "Add to" form on a page."""
+    form = page.find("form", class_="add-form")
+    assert form["action"] == "/collections/items" and form["hx-post"] == "/collections/items"
+    return {field["name"]: field["value"] for field in form("input")}
+
+
+def items(client: FlaskClient, collection_id: int) -> list[dict]:
+    return client.get(f"/api/collections/{collection_id}").get_json()["items"]
+
+
+def test_start_a_collection_and_add_a_search_result_without_javascript(visitor: FlaskClient) -> None:
+    collection_id = start(visitor)
+    results = soup(visitor.get("/", query_string={"q": "father"}))
+    fields = add_form(results)
+    assert fields["collection_id"] == str(collection_id)
+    assert results.select_one(".add-form button").get_text(" ", strip=True).startswith("Add to “Fathers”")
+    response = visitor.post("/collections/items", data=fields)
+    assert response.status_code == 303
+    assert parse_qs(urlsplit(response.location).query)["back"] == [fields["next"]]
+    page = soup(visitor.get(response.location))
+    assert "Added a passage of" in page.find(class_="flash").get_text()
+    assert page.find(class_="flash").a["href"] == fields["next"]
+    [item] = items(visitor, collection_id)
+    assert item["passage_id"] == int(fields["passage_id"])
+    assert page.select_one(".collection-quote").get_text() == item["text"]
+    listed = visitor.get("/api/collections").get_json()["collections"]
+    assert [(c["name"], c["passages"]) for c in listed] == [("Fathers", 1)]
+
+
+def test_add_from_a_document_page_with_htmx(visitor: FlaskClient, writable_app: Flask) -> None:
+    document = next(d for d in kb_of(writable_app).store.documents() if d.passage_count > 3)
+    page = soup(visitor.get(f"/documents/{document.id}"))
+    assert len(page.select("article.passage-full form.add-form")) == document.passage_count
+    fields = add_form(page)
+    assert fields["collection_id"] == "", "no collection yet: the button starts one"
+    response = post(visitor, "/collections/items", htmx=True, **fields)
+    added = soup(response)
+    assert response.status_code == 200 and added.p["role"] == "status"
+    assert added.p.get_text(" ", strip=True) == "Added to Untitled collection ."
+    collection_id = int(added.a["href"].rsplit("/", 1)[1])
+    oob = {element["class"][0]: element for element in added.select("[hx-swap-oob]")}
+    assert oob["add-target"]["hx-swap-oob"] == "outerHTML:.add-target", "other buttons follow"
+    assert oob["add-target-id"]["value"] == str(collection_id)
+    assert items(visitor, collection_id)[0]["document_id"] == document.id
+    again = add_form(soup(visitor.get(f"/documents/{document.id}")))
+    assert again["collection_id"] == str(collection_id), "the next click adds to the same one"
+
+
+def test_notes_order_and_removal_as_forms_and_as_swaps(visitor: FlaskClient,
+                                                       writable_app: Flask) -> None:
+    collection_id = start(visitor)
+    passages = kb_of(writable_app).store.passages()[:3]
+    for passage in passages:
+        post(visitor, "/collections/items", passage_id=str(passage.id),
+             collection_id=str(collection_id))
+    first, second, third = (item["id"] for item in items(visitor, collection_id))
+    base = f"/collections/{collection_id}/items"
+    response = post(visitor, f"{base}/{third}/move", direction="up")
+    assert response.status_code == 303 and response.location.endswith(f"#item-{third}")
+    assert [i["id"] for i in items(visitor, collection_id)] == [first, third, second]
+    swapped = soup(post(visitor, f"{base}/{first}/move", htmx=True, direction="down"))
+    assert swapped.find(id="collection-items") and "moved down" in swapped.find(
+        class_="collection-message").get_text()
+    assert swapped.find(class_="collection-message").has_attr("data-focus-after-swap")
+    assert [li["id"] for li in swapped.select("li.collection-item")] == [
+        f"item-{third}", f"item-{first}", f"item-{second}"]
+    post(visitor, f"{base}/{second}/note", htmx=True, note="  Ask: who else lived there?  ")
+    assert items(visitor, collection_id)[2]["note"] == "Ask: who else lived there?"
+    too_long = soup(post(visitor, f"{base}/{second}/note", htmx=True, note="x" * 5001))
+    assert "The note was not saved" in too_long.find(class_="collection-message").get_text()
+    post(visitor, f"{base}/{first}/remove")
+    assert [i["id"] for i in items(visitor, collection_id)] == [third, second]
+    assert post(visitor, f"{base}/{third}/move", direction="sideways").status_code == 400
+    other = start(visitor, "Another")
+    assert post(visitor, f"/collections/{other}/items/{third}/remove").status_code == 404
+    assert visitor.post(f"{base}/{third}/remove").status_code in (400, 403), "no CSRF token"
+
+
+def test_rename_delete_and_a_name_is_needed(visitor: FlaskClient) -> None:
+    collection_id = start(visitor)
+    post(visitor, f"/collections/{collection_id}/rename", name="Men in babies' lives")
+    assert soup(visitor.get(f"/collections/{collection_id}")).h1.get_text() == "Men in babies' lives"
+    refused = post(visitor, "/collections", name="   ")
+    assert refused.status_code == 400 and "needs a name" in soup(refused).find(
+        class_="error-summary").get_text()
+    response = post(visitor, f"/collections/{collection_id}/delete")
+    assert response.status_code == 303 and response.location.endswith("/collections")
+    assert visitor.get(f"/collections/{collection_id}").status_code == 404
+    assert visitor.get(f"/api/collections/{collection_id}").status_code == 404
+
+
+def test_exports_and_the_printable_page(visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor, "Babies: bruising")
+    kb = kb_of(writable_app)
+    passages = [p for p in kb.store.passages() if "babies" in p.themes and p.page_start][:2]
+    for passage in passages:
+        post(visitor, "/collections/items", passage_id=str(passage.id),
+             collection_id=str(collection_id))
+    titles = {kb.store.document(p.document_id).meta.title for p in passages}
+    links = soup(visitor.get(f"/collections/{collection_id}")).select(".export-links a")
+    assert [a.get_text() for a in links] == ["Printable page", "Word (DOCX)", "PDF", "Markdown",
+                                             "HTML file"]
+    for link in links[1:]:
+        response = visitor.get(link["href"])
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith(
+            'attachment; filename="babies-bruising.')
+        if link["href"].endswith("docx"):
+            text = " ".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
+        elif link["href"].endswith("pdf"):
+            text = " ".join(" ".join(page.extract_text() for page in
+                                     PdfReader(io.BytesIO(response.data)).pages).split())
+        else:
+            text = response.get_data(as_text=True)
+        assert all(title in text for title in titles)
+    printable = visitor.get(links[0]["href"])
+    page = soup(printable)
+    assert page.find("link", rel="stylesheet")["href"] == "/collections/training-pack.css"
+    assert not page.find("style") and not page.find(style=True), "nothing inline (CSP)"
+    assert "style-src 'self'" in printable.headers["Content-Security-Policy"]
+    assert len(page.select("figure.quotation")) == 2
+    assert visitor.get("/collections/training-pack.css").mimetype == "text/css"
+    assert visitor.get(f"/collections/{collection_id}/export.odt").status_code == 404
+
+
+def test_a_passage_whose_report_is_removed_stays_marked_withdrawn(
+        visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor)
+    kb = kb_of(writable_app)
+    passage = next(p for p in kb.store.passages() if p.page_start)
+    document = kb.store.document(passage.document_id)
+    post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
+    kb.store.remove_source(document.path)
+    kb.sync_index()
+    [item] = items(visitor, collection_id)
+    assert item["withdrawn"] and item["link"] is None and item["text"] == passage.text
+    assert item["citation"]["title"] == document.meta.title
+    page = soup(visitor.get(f"/collections/{collection_id}"))
+    assert page.select_one("li.collection-item.withdrawn .badge-withdrawn")
+    assert not page.select_one("li.collection-item .citation a"), "nothing to link to"
+    pack = visitor.get(f"/collections/{collection_id}/export.md").get_data(as_text=True)
+    assert "Withdrawn: this report is no longer in the knowledge base" in pack
+
+
+@pytest.fixture
+def access_copy(access_data: Path, tmp_path: Path) -> Flask:
+    """The corpus with a restricted report and users (tests/web/conftest.py), writable."""
+    copy = tmp_path / "data"
+    shutil.copytree(access_data, copy)
+    application = make_app(copy)
+    yield application
+    close_app(application)
+
+
+def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) -> None:
+    kb = kb_of(access_copy)
+    secret = next(d for d in kb.store.documents() if d.meta.restricted)
+    passage = kb.store.passages(document_id=secret.id)[0]
+    reader = access_copy.test_client()
+    sign_in(reader, "reader", PASSWORD)
+    reader.token = csrf_token(reader, "/collections")
+    collection_id = start(reader, "Mixed")
+    opened = next(p for p in kb.store.passages() if p.document_id != secret.id)
+    for added in (opened, passage):
+        assert post(reader, "/collections/items", passage_id=str(added.id),
+                    collection_id=str(collection_id)).status_code == 303
+    anonymous = access_copy.test_client()
+    anonymous.token = csrf_token(anonymous, "/collections")
+    for client, seen in ((reader, True), (anonymous, False)):
+        found = client.get(f"/api/collections/{collection_id}").get_json()["items"]
+        assert (passage.text in [i["text"] for i in found]) is seen and len(found) == 1 + seen
+        assert client.get("/api/collections").get_json()["collections"][0]["passages"] == 1 + seen
+        for url in (f"/collections/{collection_id}", f"/collections/{collection_id}/export.md",
+                    f"/collections/{collection_id}/print"):
+            assert (secret.meta.title in client.get(url).get_data(as_text=True)) is seen, url
+    hidden_item = next(i for i in items(reader, collection_id) if i["text"] == passage.text)
+    assert post(anonymous, f"/collections/{collection_id}/items/{hidden_item['id']}/remove"
+                ).status_code == 404
+    assert post(anonymous, "/collections/items", passage_id=str(passage.id),
+                collection_id=str(collection_id)).status_code == 404

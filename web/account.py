@@ -1,0 +1,72 @@
+"""Signing in and out: a user name and password checked against the store's slow hashes."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, Response, make_response, redirect, render_template, request, session, url_for,
+)
+from flask.blueprints import BlueprintSetupState
+
+from kb.accounts import authenticate
+from web.knowledge import SESSION_USER, current_kb, signed_in_user
+
+bp = Blueprint("account", __name__)
+
+MAX_USERNAME_CHARS = 64
+MAX_PASSWORD_CHARS = 1024
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site, else the search page (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("search.search")
+
+
+@bp.get("/sign-in")
+def sign_in() -> str:
+    """The sign-in form (it says who is signed in, when someone is)."""
+    return render_template("sign_in.html", next=safe_next(request.args.get("next")), error=None,
+                           username="")
+
+
+@bp.post("/sign-in")
+def sign_in_post() -> Response:
+    """Check the name and password; on success start a fresh session and go where asked."""
+    username = request.form.get("username", "").strip()[:MAX_USERNAME_CHARS]
+    password = request.form.get("password", "")[:MAX_PASSWORD_CHARS]
+    target = safe_next(request.form.get("next"))
+    user = authenticate(current_kb().store, username, password) if username and password else None
+    if user is None:
+        page = render_template("sign_in.html", next=target, username=username,
+                               error="The user name or password is not right.")
+        return make_response(page, 401)
+    session.clear()  # nothing from before signing in is carried over, the CSRF token included
+    session[SESSION_USER] = user.username
+    session.permanent = True
+    return redirect(target, code=303)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    """End the session."""
+    session.clear()
+    return redirect(url_for("search.search"), code=303)
+
+
+def sign_in_url() -> str:
+    """The sign-in page, coming back to the page being shown (when it can be shown again)."""
+    if request.method != "GET" or request.endpoint == "account.sign_in":
+        return url_for("account.sign_in")
+    return url_for("account.sign_in", next=request.full_path.rstrip("?"))
+
+
+def _register_template_helpers(state: BlueprintSetupState) -> None:
+    """``current_user()`` and ``sign_in_url()`` in every template."""
+    state.app.jinja_env.globals.update(current_user=signed_in_user, sign_in_url=sign_in_url)
+
+
+bp.record_once(_register_template_helpers)
