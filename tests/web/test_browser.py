@@ -265,8 +265,11 @@ def sign_in_with(driver: WebDriver, server: str, username: str) -> None:
     driver.get(server + "/sign-in?next=/themes")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
-    wait_for(driver, lambda d: d.current_url.endswith("/themes"), "signing in did not go on")
-    assert f"Signed in as {username}" in driver.find_element(By.CLASS_NAME, "account").text
+    wait_for(driver, lambda d: urlsplit(d.current_url).path == "/themes",
+             "signing in did not go on")
+    accounts = wait_for(driver, lambda d: d.find_elements(By.CLASS_NAME, "account"),
+                        "the page after signing in did not load")
+    assert f"Signed in as {username}" in accounts[0].text
 
 
 def sign_out(driver: WebDriver) -> None:
