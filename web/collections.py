@@ -8,12 +8,14 @@ documents are shown, counted, changed and exported only for people who may see t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, Response, abort, flash, g, make_response, redirect, render_template, request,
     send_file, session, url_for,
 )
 
+from kb.accounts import list_users
 from kb.collection import (
     Collection, CollectionError, CollectionItem, add_passage, collection_names, create_collection,
     delete_collection, get_collection, list_collections, move_item, remove_item,
@@ -21,7 +23,7 @@ from kb.collection import (
 )
 from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
 from web.account import safe_next
-from web.knowledge import can_see_restricted, current_kb, visible_document
+from web.knowledge import can_see_restricted, current_kb, signed_in_user, visible_document
 from web.search import vary_on_htmx, wants_partial
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -37,6 +39,32 @@ class Target:
 
     id: int
     name: str
+
+
+@bp.before_request
+def _changes_need_an_account() -> Response | None:
+    """Once the knowledge base has accounts, only people signed in change collections.
+
+    Without accounts (one person running it on their own machine) anyone may; reading and
+    exporting collections never needs an account.
+    """
+    if request.method != "POST" or signed_in_user() is not None \
+            or not list_users(current_kb().store):
+        return None
+    flash("Sign in to start or change collections.")
+    came_from = _path_of(request.referrer) if request.referrer else None
+    target = url_for("account.sign_in", next=safe_next(came_from))
+    if request.headers.get("HX-Request"):
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target, code=303)
+
+
+def _path_of(url: str) -> str:
+    """The path and query of ``url`` when it is on this site, else nothing."""
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def collection_target() -> Target | None:

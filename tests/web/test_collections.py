@@ -213,8 +213,33 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
         for url in (f"/collections/{collection_id}", f"/collections/{collection_id}/export.md",
                     f"/collections/{collection_id}/print"):
             assert (secret.meta.title in client.get(url).get_data(as_text=True)) is seen, url
+    viewer = access_copy.test_client()
+    sign_in(viewer, "viewer", PASSWORD)  # signed in, but without access to restricted reports
+    viewer.token = csrf_token(viewer, "/collections")
     hidden_item = next(i for i in items(reader, collection_id) if i["text"] == passage.text)
-    assert post(anonymous, f"/collections/{collection_id}/items/{hidden_item['id']}/remove"
+    assert post(viewer, f"/collections/{collection_id}/items/{hidden_item['id']}/remove"
                 ).status_code == 404
-    assert post(anonymous, "/collections/items", passage_id=str(passage.id),
+    assert post(viewer, "/collections/items", passage_id=str(passage.id),
                 collection_id=str(collection_id)).status_code == 404
+    assert len(items(reader, collection_id)) == 2
+
+
+def test_with_accounts_only_people_signed_in_change_collections(access_copy: Flask) -> None:
+    anonymous = access_copy.test_client()
+    anonymous.token = csrf_token(anonymous, "/collections")
+    refused = post(anonymous, "/collections", name="Anyone's")
+    assert refused.status_code == 303 and urlsplit(refused.location).path == "/sign-in"
+    page = anonymous.get(refused.location).get_data(as_text=True)
+    assert "Sign in to start or change collections." in page
+    swapped = post(anonymous, "/collections", htmx=True, name="Anyone's")
+    assert swapped.status_code == 204 and swapped.headers["HX-Redirect"].startswith("/sign-in")
+    existing = anonymous.get("/api/collections").get_json()["collections"]
+    assert existing and all(c["name"] != "Anyone's" for c in existing)
+    assert post(anonymous, f"/collections/{existing[0]['id']}/delete").status_code == 303
+    assert anonymous.get("/api/collections").get_json()["collections"] == existing
+    viewer = access_copy.test_client()
+    sign_in(viewer, "viewer", PASSWORD)
+    viewer.token = csrf_token(viewer, "/collections")
+    assert post(viewer, "/collections", name="A viewer's").status_code == 303
+    names = [c["name"] for c in viewer.get("/api/collections").get_json()["collections"]]
+    assert "A viewer's" in names
