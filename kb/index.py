@@ -61,6 +61,11 @@ SYNONYM_WEIGHT = 0.3  # a taxonomy synonym of a query word counts for less than 
 PROXIMITY_WEIGHT = 0.5  # bonus for two adjacent query words found next to each other
 PROXIMITY_SLOP = 1
 THEME_BOOST = 3.0  # passages tagged with the theme a query's synonyms belong to rank higher
+REFERENCE_WEIGHT = 0.5  # glossaries, reading lists and the like rank below the learning itself
+#: Sections that hold a report's reference matter rather than its learning, by their heading.
+REFERENCE_HEADING = re.compile(
+    r"\b(glossary|abbreviations|acronyms|references|bibliography|further reading|"
+    r"useful (links|resources)|contents|acknowledge?ments)\b", re.IGNORECASE)
 
 
 def _schema() -> Schema:
@@ -80,11 +85,12 @@ def _schema() -> Schema:
         passage_type=ID,
         agency=KEYWORD(commas=True),
         restricted=ID,
+        reference=ID,
     )
 
 
-#: Numeric columns the facet table reads; an index without them was written by an older
-#: version and is rebuilt from SQLite.
+#: Numeric columns the facet table reads; an index without them (or without the reference
+#: field) was written by an older version and is rebuilt from SQLite.
 COLUMNS = ("pid", "doc", "year")
 
 
@@ -141,7 +147,13 @@ def _document_fields(passage: Passage, document: Document) -> dict:
         "passage_type": passage.passage_type,
         "agency": ",".join(passage.agencies),
         "restricted": "1" if meta.restricted else "0",
+        "reference": "1" if is_reference_matter(passage.heading_path) else "0",
     }
+
+
+def is_reference_matter(heading_path: Sequence[str]) -> bool:
+    """Whether a passage sits in a glossary, reading list, contents or the like."""
+    return bool(heading_path) and bool(REFERENCE_HEADING.search(heading_path[-1]))
 
 
 class _Storage(FileStorage):
@@ -181,6 +193,7 @@ class _FacetTable:
         self.docs = np.zeros(size, dtype=np.int64)
         self.years = np.zeros(size, dtype=np.int64)
         self.restricted = np.zeros(size, dtype=bool)
+        self.reference = np.zeros(size, dtype=bool)
         self.live = np.ones(size, dtype=bool)
         self.codes: dict[str, np.ndarray] = {}
         self.vocab: dict[str, list[str]] = {}
@@ -202,6 +215,7 @@ class _FacetTable:
                 self.live[span] = False
                 self.live[offset + np.fromiter(segment.all_doc_ids(), dtype=np.int64)] = True
             self.restricted[offset + _posting_ids(segment, "restricted", "1")] = True
+            self.reference[offset + _posting_ids(segment, "reference", "1")] = True
             for name, multi in FACETS.items():
                 field = segment.schema[name]
                 for term in field.sortable_terms(segment, name):
@@ -283,8 +297,8 @@ class SearchIndex:
             return None
         path = self.root / name
         if not self._readable.get(path):
-            self._readable[path] = whoosh_index.exists_in(str(path)) and all(
-                whoosh_index.open_dir(str(path)).schema[name].column_type for name in COLUMNS)
+            self._readable[path] = whoosh_index.exists_in(str(path)) and _is_current(
+                whoosh_index.open_dir(str(path)).schema)
         return path if self._readable[path] else None
 
     def exists(self) -> bool:
@@ -415,6 +429,8 @@ class SearchIndex:
                 scores = np.zeros(len(ids))
             else:
                 ids, scores = self._scored_matches(searcher, whoosh_query, wanted)
+                if not request.plain:
+                    scores = np.where(table.reference[ids], scores * REFERENCE_WEIGHT, scores)
             matched = np.zeros(table.size, dtype=bool)
             matched[ids] = True
             matched &= visible
@@ -687,6 +703,12 @@ def _matched_words(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> 
                 words.update(text.decode() for fieldname, text in matcher.matching_terms()
                              if fieldname == "text")
     return frozenset(words)
+
+
+def _is_current(schema: Schema) -> bool:
+    """Whether an index's schema is the one this version writes and reads."""
+    return "reference" in schema and all(
+        name in schema and schema[name].column_type for name in COLUMNS)
 
 
 def _numeric_column(segment, fieldname: str) -> np.ndarray:

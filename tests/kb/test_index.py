@@ -270,3 +270,19 @@ def test_similar_passages_respect_filters_that_match_nothing(indexed: SearchInde
     indexed.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
     assert indexed.similar(text, filters={"scope": ["national"]}) == []
     assert indexed.similar(text, filters={"scope": ["national"]}, include_restricted=True)
+
+
+def test_reference_matter_ranks_below_the_learning(tmp_path: Path, store: Store) -> None:
+    glossary, finding = make_passages(
+        "Elective home education: a parent's choice to educate a child at home.",
+        "The child in elective home education was not seen by any professional.")
+    glossary.heading_path = ["7. Glossary"]
+    store.save_document("/r/g.md", "g", "md", meta("G"), 0, [glossary, finding])
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([(p, store.document(p.document_id)) for p in store.passages()])
+    # Shorter, the glossary entry would win on BM25 alone; its section puts it second.
+    plain = index.search(IndexQuery(text="elective home education", plain=True))
+    assert "parent's choice" in plain.hits[0].snippet
+    ranked = index.search(IndexQuery(text="elective home education"))
+    assert "not seen" in ranked.hits[0].snippet and ranked.total == 2
+    index.close()
