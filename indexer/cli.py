@@ -320,17 +320,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", metavar="DIR",
-                        help="data directory (default: $KB_DATA or ./instance)")
-    common.add_argument("--themes", metavar="PATH",
-                        help="taxonomy file (default: $KB_THEMES or the shipped themes)")
+    def common_options(default: object) -> argparse.ArgumentParser:
+        options = argparse.ArgumentParser(add_help=False)
+        options.add_argument("--data", metavar="DIR", default=default,
+                             help="data directory (default: $KB_DATA or ./instance)")
+        options.add_argument("--themes", metavar="PATH", default=default,
+                             help="taxonomy file (default: $KB_THEMES or the shipped themes)")
+        return options
+
     parser = argparse.ArgumentParser(prog="kb", description=__doc__.splitlines()[0],
-                                     parents=[common])
+                                     parents=[common_options(None)])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Given after the command, --data and --themes win; given before it, they still count.
+    after_command = common_options(argparse.SUPPRESS)
 
     def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub = commands.add_parser(name, help=help_text, description=help_text,
+                                  parents=[after_command])
         sub.set_defaults(handler=handler)
         return sub
 
@@ -431,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, IndexerBusy) as error:  # IndexerBusy: another indexer holds the data
         print(f"kb {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

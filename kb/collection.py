@@ -136,15 +136,27 @@ def find_collection(store: Store, key: str) -> int | None:
     return row[0] if row else None
 
 
+def item_of_passage(store: Store, collection_id: int, passage: Passage) -> int | None:
+    """The item of a collection that holds this passage (the same text), if any."""
+    row = store.conn.execute(
+        "SELECT id FROM collection_items WHERE collection_id = ? AND text_hash = ?",
+        (collection_id, text_hash(passage.text))).fetchone()
+    return int(row[0]) if row else None
+
+
 def add_passage(store: Store, collection_id: int, passage: Passage, document: Document,
                 note: str = "") -> int:
-    """Add a passage (with a snapshot of its citation) at the end of a collection."""
+    """Add a passage (with a snapshot of its citation) at the end of a collection; a passage
+    already in it is not added twice (its item is returned)."""
     if len(note) > MAX_NOTE_CHARS:
         raise CollectionError(f"a note has at most {MAX_NOTE_CHARS} characters")
     with store.transaction():
         if not store.conn.execute("SELECT 1 FROM collections WHERE id = ?",
                                   (collection_id,)).fetchone():
             raise CollectionError(f"no collection {collection_id}")
+        existing = item_of_passage(store, collection_id, passage)
+        if existing is not None:
+            return existing
         position = store.conn.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM collection_items WHERE collection_id = ?",
             (collection_id,)).fetchone()[0]
@@ -209,7 +221,9 @@ def move_item(store: Store, item_id: int, offset: int, include_restricted: bool 
 
 
 def get_collection(store: Store, collection_id: int) -> Collection | None:
-    """A collection with its items in order; each item linked to its live passage if any."""
+    """A collection with its items in order; each item linked to its live passage if any:
+    the same text in the same report, or in a revised version of it (same title). The same
+    words quoted in another report do not count: the citation would be wrong."""
     row = store.conn.execute("SELECT * FROM collections WHERE id = ?", (collection_id,)).fetchone()
     if not row:
         return None
@@ -220,8 +234,9 @@ def get_collection(store: Store, collection_id: int) -> Collection | None:
         live = store.conn.execute(
             "SELECT p.id, p.document_id, d.restricted FROM passages p "
             "JOIN documents d ON d.id = p.document_id WHERE p.text_hash = ? "
-            "ORDER BY d.content_hash = ? DESC LIMIT 1",
-            (item["text_hash"], item["document_hash"])).fetchone()
+            "AND (d.content_hash = ? OR d.title = ?) ORDER BY d.content_hash = ? DESC LIMIT 1",
+            (item["text_hash"], item["document_hash"], item["title"],
+             item["document_hash"])).fetchone()
         items.append(CollectionItem(
             id=item["id"], position=item["position"], note=item["note"], text=item["text"],
             heading_path=json.loads(item["heading_path"]), themes=json.loads(item["themes"]),

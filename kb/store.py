@@ -131,6 +131,43 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT p.id, c.theme_id FROM passages p
         JOIN curations c ON c.text_hash = p.text_hash AND c.action IN ('confirm', 'add');
     """,
+    # 6: collection and item ids are never used again once deleted (AUTOINCREMENT), so an
+    # old link to a deleted collection finds nothing rather than someone else's collection.
+    """
+    CREATE TABLE collections_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO collections_new SELECT id, name, created_at, updated_at FROM collections;
+    CREATE TABLE collection_items_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection_id INTEGER NOT NULL REFERENCES collections_new(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        text_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        page_start INTEGER,
+        page_end INTEGER,
+        themes TEXT NOT NULL DEFAULT '[]',
+        document_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        publisher TEXT NOT NULL DEFAULT '',
+        year INTEGER,
+        kind TEXT NOT NULL DEFAULT 'other',
+        scope TEXT NOT NULL DEFAULT 'local',
+        restricted INTEGER NOT NULL DEFAULT 0,
+        added_at TEXT NOT NULL
+    );
+    INSERT INTO collection_items_new SELECT * FROM collection_items;
+    DROP TABLE collection_items;
+    DROP TABLE collections;
+    ALTER TABLE collections_new RENAME TO collections;
+    ALTER TABLE collection_items_new RENAME TO collection_items;
+    CREATE INDEX collection_items_collection ON collection_items(collection_id, position);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,8 +18,8 @@ from flask import (
 from kb.accounts import list_users
 from kb.collection import (
     Collection, CollectionError, CollectionItem, add_passage, collection_names, create_collection,
-    delete_collection, get_collection, list_collections, move_item, remove_item,
-    rename_collection, set_note,
+    delete_collection, get_collection, item_of_passage, list_collections, move_item,
+    remove_item, rename_collection, set_note,
 )
 from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
 from web.account import safe_next
@@ -181,13 +181,15 @@ def add_item() -> Response:
         collection_id, name = collection.id, collection.name
     else:
         collection_id, name = create_collection(kb.store, NEW_COLLECTION_NAME), NEW_COLLECTION_NAME
+    already = item_of_passage(kb.store, collection_id, passage) is not None
     add_passage(kb.store, collection_id, passage, document)
     session[SESSION_TARGET] = collection_id
     if wants_partial():
-        page = render_template("partials/added_to_collection.html",
+        page = render_template("partials/added_to_collection.html", already=already,
                                target=Target(collection_id, name), document=document)
         return vary_on_htmx(make_response(page))
-    flash(f"Added a passage of “{document.meta.title}” to “{name}”.")
+    flash(f"This passage of “{document.meta.title}” is already in “{name}”." if already
+          else f"Added a passage of “{document.meta.title}” to “{name}”.")
     back = request.form.get("next", "")
     return redirect(url_for("collections.show", collection_id=collection_id,
                             back=safe_next(back) if back else None), code=303)
@@ -241,7 +243,7 @@ def export_file(collection_id: int, file_format: str) -> Response:
         abort(404, description="Collections can be exported as md, docx, pdf or html.")
     pack = training_pack(current_kb(), collection_or_404(collection_id),
                          include_restricted=can_see_restricted())
-    return Response(export(pack, file_format), mimetype=FORMATS[file_format][1], headers={
+    return Response(export(pack, file_format), content_type=FORMATS[file_format][1], headers={
         "Content-Disposition": f'attachment; filename="{file_name(pack, file_format)}"'})
 
 

@@ -17,9 +17,9 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 #: Types a browser shows inline; anything else is offered as a download.
 _MIMETYPES = {
     ".pdf": "application/pdf",
-    ".md": "text/markdown; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 

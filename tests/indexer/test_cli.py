@@ -62,6 +62,18 @@ def test_data_directory_comes_from_the_environment(tmp_path: Path, capsys, monke
     assert (tmp_path / "from-env" / "kb.sqlite3").exists()
 
 
+def test_data_directory_may_come_before_or_after_the_command(corpus_data: Path, tmp_path: Path,
+                                                             capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where the default ./instance would be made
+    for argv in (["--data", str(corpus_data), "stats", "--json"],
+                 ["stats", "--json", "--data", str(corpus_data)],
+                 ["--data", str(tmp_path / "elsewhere"), "stats", "--json", "--data",
+                  str(corpus_data)]):
+        code, out, _ = run(capsys, *argv)
+        assert code == EXIT_OK and json.loads(out)["documents"] > 0, argv
+    assert not (tmp_path / "instance").exists() and not (tmp_path / "elsewhere").exists()
+
+
 def test_stats_search_and_themes_on_the_corpus(corpus_data: Path, capsys) -> None:
     data = str(corpus_data)
     code, out, _ = run(capsys, "stats", "--json", "--data", data)

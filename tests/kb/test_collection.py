@@ -100,3 +100,36 @@ def test_collections_are_found_by_id_or_name(stored: Store) -> None:
     assert find_collection(stored, " Babies ") == newer
     assert find_collection(stored, "Nobody's") is None
     assert [name for _, name in collection_names(stored)] == ["Babies", "Fathers"]
+
+
+def test_ids_of_deleted_collections_and_items_are_not_given_again(stored: Store) -> None:
+    passage = stored.passages()[0]
+    document = stored.document(passage.document_id)
+    first = create_collection(stored, "First")
+    item = add_passage(stored, first, passage, document)
+    assert delete_collection(stored, first)
+    second = create_collection(stored, "Second")
+    assert second != first and get_collection(stored, first) is None
+    assert add_passage(stored, second, passage, document) != item
+
+
+def test_the_same_words_in_another_report_do_not_bring_a_withdrawn_item_back(
+        stored: Store) -> None:
+    collection_id = create_collection(stored, "Babies")
+    passage = stored.passages()[1]
+    add_passage(stored, collection_id, passage, stored.document(passage.document_id))
+    stored.save_document("/r/b.pdf", "b", "pdf", meta("Review B", 2023), 1, make_passages(
+        "Nobody saw the baby's bruise."))
+    assert not get_collection(stored, collection_id).items[0].withdrawn
+    stored.remove_source("/r/a.pdf")
+    item = get_collection(stored, collection_id).items[0]
+    assert item.withdrawn and item.citation.title == "Review A"
+
+
+def test_a_passage_is_not_added_twice(stored: Store) -> None:
+    collection_id = create_collection(stored, "Babies")
+    passage = stored.passages()[1]
+    document = stored.document(passage.document_id)
+    first = add_passage(stored, collection_id, passage, document)
+    assert add_passage(stored, collection_id, passage, document) == first
+    assert len(get_collection(stored, collection_id).items) == 1

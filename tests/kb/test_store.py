@@ -26,6 +26,27 @@ def test_migrations_apply_step_by_step_to_an_older_database(tmp_path) -> None:
         upgraded.conn.execute("SELECT * FROM curations").fetchall()
 
 
+def test_collections_keep_their_items_through_the_migration_to_lasting_ids(tmp_path) -> None:
+    path = tmp_path / "v5.sqlite3"
+    from kb.store import MIGRATIONS
+    conn = sqlite3.connect(path)
+    conn.executescript(";".join(MIGRATIONS[:5]) + "; PRAGMA user_version = 5;")
+    conn.execute("INSERT INTO collections VALUES (1, 'Fathers', 'then', 'then')")
+    conn.execute("INSERT INTO collection_items (collection_id, position, text_hash, text, "
+                 "document_hash, title, added_at) VALUES (1, 0, 'h', 'The text.', 'd', 'T', 'then')")
+    conn.commit()
+    conn.close()
+    with Store(path) as upgraded:
+        assert upgraded.schema_version == SCHEMA_VERSION
+        rows = upgraded.conn.execute(
+            "SELECT c.name, i.text FROM collection_items i JOIN collections c "
+            "ON c.id = i.collection_id").fetchall()
+        assert [tuple(row) for row in rows] == [("Fathers", "The text.")]
+        with upgraded.transaction():
+            upgraded.conn.execute("DELETE FROM collections WHERE id = 1")
+        assert upgraded.conn.execute("SELECT count(*) FROM collection_items").fetchone()[0] == 0
+
+
 def test_a_database_from_a_newer_program_is_refused(tmp_path) -> None:
     path = tmp_path / "new.sqlite3"
     conn = sqlite3.connect(path)

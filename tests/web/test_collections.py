@@ -84,6 +84,9 @@ def test_add_from_a_document_page_with_htmx(visitor: FlaskClient, writable_app: 
     assert items(visitor, collection_id)[0]["document_id"] == document.id
     again = add_form(soup(visitor.get(f"/documents/{document.id}")))
     assert again["collection_id"] == str(collection_id), "the next click adds to the same one"
+    twice = soup(post(visitor, "/collections/items", htmx=True, **again))
+    assert twice.p.get_text(" ", strip=True) == "Already in Untitled collection ."
+    assert len(items(visitor, collection_id)) == 1
 
 
 def test_notes_order_and_removal_as_forms_and_as_swaps(visitor: FlaskClient,
@@ -145,6 +148,7 @@ def test_exports_and_the_printable_page(visitor: FlaskClient, writable_app: Flas
         assert response.status_code == 200
         assert response.headers["Content-Disposition"].startswith(
             'attachment; filename="babies-bruising.')
+        assert response.headers["Content-Type"].count("charset") <= 1
         if link["href"].endswith("docx"):
             text = " ".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
         elif link["href"].endswith("pdf"):

@@ -79,6 +79,17 @@ def test_original_pdf_is_sent_inline(client: FlaskClient, reviewed: dict) -> Non
     assert response.data.startswith(b"%PDF")
 
 
+def test_original_markdown_and_html_say_their_charset_once(client: FlaskClient) -> None:
+    sent = {}
+    for document in kb_of(client.application).store.documents():
+        suffix = document.filename.rsplit(".", 1)[-1]
+        if suffix in ("md", "html") and suffix not in sent:
+            sent[suffix] = client.get(f"/documents/{document.id}/file")
+    assert set(sent) == {"md", "html"}
+    assert sent["md"].headers["Content-Type"] == "text/markdown; charset=utf-8"
+    assert sent["html"].headers["Content-Type"] == "text/html; charset=utf-8"
+
+
 def test_missing_and_restricted_documents_are_not_found(writable_app: Flask) -> None:
     client = writable_app.test_client()
     kb = kb_of(writable_app)
