@@ -126,6 +126,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     except SearchRequestError as error:
         raise UsageError(str(error)) from None
     with _open(args) as kb:
+        unknown = sorted(set(args.theme or []) - {theme.id for theme in kb.taxonomy.themes})
+        if unknown:
+            raise UsageError(f"no such theme: {', '.join(unknown)} (`kb themes` lists them)")
         response = kb.search(request)
     if args.json:
         print(json.dumps(response.to_dict(), indent=2))
@@ -166,15 +169,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_themes(args: argparse.Namespace) -> int:
     with _open(args) as kb:
-        counts = dict(kb.store.conn.execute(
-            "SELECT theme_id, COUNT(*) FROM passage_themes GROUP BY theme_id").fetchall())
-        rows = [(theme.id, theme.label, counts.get(theme.id, 0)) for theme in kb.taxonomy.themes]
+        # The themes in force: the tagger's with curators' decisions applied.
+        counts = {row[0]: (row[1], row[2]) for row in kb.store.conn.execute(
+            "SELECT e.theme_id, COUNT(*), COUNT(DISTINCT p.document_id) FROM effective_themes e "
+            "JOIN passages p ON p.id = e.passage_id GROUP BY e.theme_id")}
+        rows = [(theme.id, theme.label, *counts.get(theme.id, (0, 0)))
+                for theme in kb.taxonomy.themes]
     if args.json:
-        print(json.dumps([{"id": i, "label": label, "passages": n} for i, label, n in rows], indent=2))
+        print(json.dumps([{"id": i, "label": label, "passages": n, "documents": d}
+                          for i, label, n, d in rows], indent=2))
         return EXIT_OK
-    width = max(len(i) for i, _, _ in rows)
-    for theme_id, label, count in rows:
-        print(f"{theme_id:<{width}}  {count:>6}  {label}")
+    width = max(len(i) for i, *_ in rows)
+    print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  label")
+    for theme_id, label, passages, documents in rows:
+        print(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}")
     return EXIT_OK
 
 

@@ -53,6 +53,8 @@ def test_usage_errors_give_exit_status_2(tmp_path: Path, capsys) -> None:
     bad_themes.write_text("this is not [ toml")
     code, _, err = run(capsys, "stats", "--data", str(tmp_path), "--themes", str(bad_themes))
     assert code == EXIT_USAGE and str(bad_themes) in err
+    code, _, err = run(capsys, "search", "father", "--theme", "fathers", "--data", str(tmp_path))
+    assert code == EXIT_USAGE and "no such theme: fathers" in err
 
 
 def test_data_directory_comes_from_the_environment(tmp_path: Path, capsys, monkeypatch) -> None:
@@ -127,3 +129,20 @@ def test_a_second_indexer_is_refused_with_a_clear_message(tmp_path: Path, capsys
     assert f"kb {command[0]}: another indexer (pid " in err
     assert "is already working on" in err and "wait for it to finish and run again" in err
     assert run(capsys, *argv, "--data", data)[0] == EXIT_OK, "it runs once the other has finished"
+
+
+def test_theme_counts_follow_curators_decisions(writable_corpus_data: Path, capsys) -> None:
+    data = str(writable_corpus_data)
+
+    def counts() -> dict[str, int]:
+        code, out, _ = run(capsys, "themes", "--json", "--data", data)
+        assert code == EXIT_OK
+        return {t["id"]: t["passages"] for t in json.loads(out)}
+
+    before = counts()
+    code, out, _ = run(capsys, "search", "father", "--theme", "fathers-male-carers", "--json",
+                       "--limit", "1", "--data", data)
+    passage_id = json.loads(out)["results"][0]["passage_id"]
+    assert run(capsys, "curate", "remove", str(passage_id), "fathers-male-carers",
+               "--data", data)[0] == EXIT_OK
+    assert counts()["fathers-male-carers"] == before["fathers-male-carers"] - 1
