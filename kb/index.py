@@ -53,6 +53,7 @@ FACETS: dict[str, bool] = {
 
 SNIPPET_CHARS = 320
 SUGGESTION_CANDIDATES = 8  # closest spellings tried for an unknown word, until one is visible
+MAX_CORRECTED_WORDS = 5  # unknown words of one query looked up for "did you mean" (each costs)
 
 # Ranking, on top of BM25F over the passage text, its heading path and the document title
 # (measured with `kb eval search`; see the README's ranking section):
@@ -598,9 +599,11 @@ class SearchIndex:
             found = list(reader.postings("text", stems[0]).all_ids())
             return not hidden[found].all()
 
-        words, changed = [], False
+        words, changed, tries = [], False, 0
         for word in _plain_words(text).split():
-            if [token.text for token in analyzer(word)] and not known(word):
+            if tries < MAX_CORRECTED_WORDS and [token.text for token in analyzer(word)] \
+                    and not known(word):
+                tries += 1
                 found = [candidate for candidate in corrector.suggest(
                     word.lower(), limit=SUGGESTION_CANDIDATES, maxdist=2) if known(candidate)]
                 if found:

@@ -304,6 +304,13 @@ class Store:
         deleted when nothing else points at it. Returns the new document's id.
         """
         with self.transaction():
+            # A restriction outlives re-reading: the file changed, or read again by a rebuild,
+            # stays restricted whatever the catalogue or front matter say (`kb restrict` and
+            # an admin's button set it on the stored document only).
+            restricted = meta.restricted or bool(self.conn.execute(
+                "SELECT 1 FROM documents d WHERE d.restricted = 1 AND (d.content_hash = ? OR "
+                "d.id IN (SELECT document_id FROM sources WHERE path = ?))",
+                (content_hash, path)).fetchone())
             kept_paths: list[str] = []
             replaced = self.document_id_for_hash(content_hash)
             if replaced is not None:  # the same content read again (a rebuild): replace it
@@ -315,7 +322,7 @@ class Store:
                 "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
                 "scope, restricted, page_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
-                 meta.scope, int(meta.restricted), page_count, utc_now()))
+                 meta.scope, int(restricted), page_count, utc_now()))
             document_id = int(cursor.lastrowid)
             for passage in passages:
                 self._insert_passage(document_id, passage)
@@ -358,6 +365,10 @@ class Store:
         with self.transaction():
             cursor = self.conn.execute(
                 "UPDATE documents SET restricted = ? WHERE id = ?", (int(restricted), document_id))
+            if restricted:  # collections' copies of its passages too, even once withdrawn
+                self.conn.execute(
+                    "UPDATE collection_items SET restricted = 1 WHERE document_hash = "
+                    "(SELECT content_hash FROM documents WHERE id = ?)", (document_id,))
             self.conn.execute(
                 "INSERT OR REPLACE INTO index_queue (passage_id, op) "
                 "SELECT id, 'add' FROM passages WHERE document_id = ?", (document_id,))

@@ -67,6 +67,11 @@ def _path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _is_id(value: str) -> bool:
+    """Whether a form field holds a row id SQLite can look up (ASCII digits, 64-bit)."""
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
 def collection_target() -> Target | None:
     """The collection chosen last in this session, else the one changed most recently."""
     if "kb_collection_target" not in g:
@@ -170,14 +175,14 @@ def add_item() -> Response:
     """Add a passage to the chosen collection (a new one when there is none)."""
     kb = current_kb()
     passage_id = request.form.get("passage_id", "")
-    found = kb.store.passages(passage_ids=[int(passage_id)]) if passage_id.isdigit() else []
+    found = kb.store.passages(passage_ids=[int(passage_id)]) if _is_id(passage_id) else []
     if not found:
         abort(404, description="There is no such passage.")
     passage = found[0]
     document = visible_document(passage.document_id)
     chosen = request.form.get("collection_id", "")
     if chosen:
-        collection = collection_or_404(int(chosen) if chosen.isdigit() else 0)
+        collection = collection_or_404(int(chosen) if _is_id(chosen) else 0)
         collection_id, name = collection.id, collection.name
     else:
         collection_id, name = create_collection(kb.store, NEW_COLLECTION_NAME), NEW_COLLECTION_NAME

@@ -146,3 +146,26 @@ def test_theme_counts_follow_curators_decisions(writable_corpus_data: Path, caps
     assert run(capsys, "curate", "remove", str(passage_id), "fathers-male-carers",
                "--data", data)[0] == EXIT_OK
     assert counts()["fathers-male-carers"] == before["fathers-male-carers"] - 1
+
+
+def test_kb_restrict_holds_through_an_edit_and_a_rebuild(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "review.md"
+    report.write_text("---\ntitle: Review Q\nyear: 2022\n---\n# Findings\n\n"
+                      "The stepfather was never assessed by anyone in the partnership.\n")
+    data = str(tmp_path / "data")
+    assert run(capsys, "index", str(folder), "--data", data)[0] == EXIT_OK
+
+    def found() -> int:
+        code, out, _ = run(capsys, "search", "stepfather", "--json", "--data", data)
+        return json.loads(out)["total"]
+
+    assert found() == 1
+    assert run(capsys, "restrict", "1", "--data", data)[0] == EXIT_OK
+    assert found() == 0
+    report.write_text(report.read_text() + "\nThe stepfather's history was not checked.\n")
+    assert run(capsys, "index", str(folder), "--data", data)[0] == EXIT_OK
+    assert found() == 0
+    assert run(capsys, "index", str(folder), "--rebuild", "--data", data)[0] == EXIT_OK
+    assert found() == 0

@@ -286,3 +286,10 @@ def test_reference_matter_ranks_below_the_learning(tmp_path: Path, store: Store)
     ranked = index.search(IndexQuery(text="elective home education"))
     assert "not seen" in ranked.hits[0].snippet and ranked.total == 2
     index.close()
+
+
+def test_did_you_mean_looks_up_a_bounded_number_of_words(indexed: SearchIndex) -> None:
+    from kb.index import MAX_CORRECTED_WORDS
+
+    results = indexed.search(IndexQuery(text=" ".join(["bruse"] * (MAX_CORRECTED_WORDS + 2))))
+    assert results.suggestion.split() == ["bruise"] * MAX_CORRECTED_WORDS + ["bruse"] * 2

@@ -163,3 +163,29 @@ def test_threads_sharing_the_store_take_turns_with_transactions(store: Store) ->
         thread.join()
     assert failures == []
     assert all(len(store.curation_log(p.id)) == 4 for p in passages)
+
+
+def test_a_restriction_outlives_reading_the_document_again(store: Store) -> None:
+    first = store.save_document("/r/a.md", "a1", "md", meta("A"), 0, make_passages("Version one."))
+    assert store.set_restricted(first, True)
+    # Read again unchanged (a rebuild) and after an edit: the catalogue says nothing of it.
+    again = store.save_document("/r/a.md", "a1", "md", meta("A"), 0, make_passages("Version one."))
+    assert store.document(again).meta.restricted
+    edited = store.save_document("/r/a.md", "a2", "md", meta("A"), 0, make_passages("Version two."))
+    assert store.document(edited).meta.restricted
+    other = store.save_document("/r/b.md", "b1", "md", meta("B"), 0, make_passages("Open."))
+    assert not store.document(other).meta.restricted
+
+
+def test_restricting_a_document_restricts_the_collected_copies_of_its_passages(
+        store: Store) -> None:
+    from kb.collection import add_passage, create_collection, get_collection
+
+    document_id = store.save_document("/r/a.md", "a1", "md", meta("A"), 0,
+                                      make_passages("Quoted in training."))
+    collection_id = create_collection(store, "Pack")
+    add_passage(store, collection_id, store.passages()[0], store.document(document_id))
+    store.set_restricted(document_id, True)
+    store.remove_source("/r/a.md")  # withdrawn: the live document no longer says so
+    item = get_collection(store, collection_id).items[0]
+    assert item.withdrawn and item.restricted

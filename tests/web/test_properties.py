@@ -143,3 +143,24 @@ def test_curation_and_restriction_forms_take_any_values(
     restrict = client.post(f"/documents/{document}/restriction",
                            data={"restricted": restricted, "csrf_token": token})
     assert restrict.status_code in (303, 400, 404), restrict.status_code
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(passage=VALUE, collection=VALUE, name=TEXT, note=TEXT, move=VALUE)
+@example(passage="99999999999999999999999", collection="1", name="x", note="", move="up")
+@example(passage="²", collection="²", name="x", note="", move="down")
+def test_collection_forms_take_any_values(curation_app: Flask, passage: str, collection: str,
+                                          name: str, note: str, move: str) -> None:
+    client = curation_app.test_client()
+    sign_in(client, "viewer", PASSWORD)
+    token = csrf_token(client, "/collections")
+    posts = [("/collections", {"name": name}),
+             ("/collections/items", {"passage_id": passage, "collection_id": collection}),
+             ("/collections/1/rename", {"name": name}),
+             ("/collections/1/target", {"collection_id": collection}),
+             ("/collections/1/items/1/note", {"note": note}),
+             ("/collections/1/items/1/move", {"direction": move})]
+    for address, form in posts:
+        for headers in ({}, {"HX-Request": "true", "X-CSRFToken": token}):
+            response = client.post(address, data=dict(form, csrf_token=token), headers=headers)
+            _no_failure(response, address)
