@@ -23,6 +23,7 @@ import yaml
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -377,6 +378,12 @@ def _pdf_info(reader: PdfReader) -> dict[str, str]:
     return {key: value for key, value in metadata.items() if value}
 
 
+def _missing_decryption(error: DependencyError) -> ExtractionError:
+    """A PDF that is fine but encrypted with AES, when the `cryptography` package is not installed."""
+    return ExtractionError(f"encrypted PDF (AES) cannot be decrypted: the 'cryptography' package is "
+                           f"missing; reinstall the knowledge base with its dependencies ({error})")
+
+
 def _open_pdf(path: Path) -> PdfReader:
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
@@ -389,6 +396,8 @@ def _open_pdf(path: Path) -> PdfReader:
             raise ExtractionError("damaged PDF: no pages could be read")
     except ExtractionError:
         raise
+    except DependencyError as error:
+        raise _missing_decryption(error) from error
     except Exception as error:  # pypdf raises many exception types for broken files
         raise ExtractionError(f"damaged PDF: {error}") from error
     return reader
@@ -406,6 +415,8 @@ def _extract_pdf(path: Path) -> Extracted:
                 fonts.append(page_fonts)
                 sizes.update(page_sizes)
             metadata = _pdf_info(reader)
+        except DependencyError as error:  # AES streams are decrypted only as pages are read
+            raise _missing_decryption(error) from error
         except Exception as error:  # a page stream or font that pypdf cannot decode
             raise ExtractionError(f"damaged PDF: {error}") from error
     if not any(line.strip() for lines in texts for line in lines):

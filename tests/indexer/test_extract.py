@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 
 from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
 from indexer.segment import segment
@@ -170,6 +171,46 @@ def test_pdf_with_empty_user_password_is_read(empty_password_pdf: Path) -> None:
     extracted = extract(empty_password_pdf)
     assert extracted.page_count == 6
     assert any("4. Findings" == b.text for b in extracted.blocks)
+
+
+def _aes_pdf(tmp_path: Path, algorithm: str, user_password: str) -> Path:
+    writer = PdfWriter(clone_from=CHILD_M)
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm=algorithm)
+    path = tmp_path / f"{algorithm.lower()}-{'locked' if user_password else 'open'}.pdf"
+    writer.write(path)
+    return path
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_pdf_with_empty_user_password_is_read(tmp_path: Path, algorithm: str) -> None:
+    extracted = extract(_aes_pdf(tmp_path, algorithm, ""))
+    assert extracted.page_count == extract(CHILD_M).page_count
+    assert any("4. Findings" == b.text for b in extracted.blocks)
+    assert any(b.text.startswith("In October 2019 Child M, aged 13") for b in extracted.blocks)
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_pdf_with_a_password_is_reported_as_encrypted(tmp_path: Path, algorithm: str) -> None:
+    with pytest.raises(ExtractionError) as error:
+        extract(_aes_pdf(tmp_path, algorithm, "open-sesame"))
+    assert str(error.value) == "encrypted PDF: a password is needed"
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_pdf_without_cryptography_is_not_called_damaged(
+        tmp_path: Path, algorithm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pypdf falls back to stubs that raise DependencyError when `cryptography` is not installed."""
+    import pypdf._encryption
+    from pypdf._crypt_providers import _fallback
+
+    path = _aes_pdf(tmp_path, algorithm, "")
+    for name in ("CryptAES", "aes_cbc_decrypt", "aes_cbc_encrypt", "aes_ecb_decrypt", "aes_ecb_encrypt"):
+        monkeypatch.setattr(pypdf._encryption, name, getattr(_fallback, name))
+    with pytest.raises(ExtractionError) as error:
+        extract(path)
+    assert str(error.value).startswith("encrypted PDF (AES) cannot be decrypted: the 'cryptography' "
+                                       "package is missing")
+    assert "damaged" not in str(error.value)
 
 
 @pytest.mark.parametrize(("fixture", "reason"), [
