@@ -11,6 +11,7 @@ searchable.
 """
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -415,7 +416,7 @@ class SearchIndex:
         with self._reading() as (searcher, table):
             if searcher is None:
                 return IndexResults(total=0, hits=[], facets={})
-            whoosh_query, notice = self._parse(searcher, request)
+            whoosh_query, notice, excluded = self._parse(searcher, request)
             visible = table.live if request.include_restricted else table.live & ~table.restricted
             masks = {name: table.mask(name, values)
                      for name, values in request.filters.items() if values and name in FACETS}
@@ -430,6 +431,9 @@ class SearchIndex:
                 scores = np.zeros(len(ids))
             else:
                 ids, scores = self._scored_matches(searcher, whoosh_query, wanted)
+                if excluded is not None:  # Whoosh's AndNot lets some excluded passages through
+                    kept = ~_matching(searcher, excluded, table.size)[ids]
+                    ids, scores = ids[kept], scores[kept]
                 if not request.plain:
                     scores = np.where(table.reference[ids], scores * REFERENCE_WEIGHT, scores)
             matched = np.zeros(table.size, dtype=bool)
@@ -449,7 +453,7 @@ class SearchIndex:
             hits = self._ranked_hits(searcher, whoosh_query, request, table, ids[keep],
                                      scores[keep])
             suggestion = None
-            if request.suggest and request.text.strip() and total < 3 and not request.plain:
+            if request.suggest and request.text.strip() and not request.plain:
                 suggestion = self._suggest(searcher, request.text, request.include_restricted)
             return IndexResults(total=total, hits=hits, facets=facets, notice=notice,
                                 suggestion=suggestion)
@@ -532,14 +536,17 @@ class SearchIndex:
                     for hit in results if (hit.score or 0.0) >= min_score]
 
     # -- query parsing ------------------------------------------------------
-    def _parse(self, searcher, request: IndexQuery) -> tuple[query.Query, str | None]:
+    def _parse(self, searcher, request: IndexQuery
+               ) -> tuple[query.Query, str | None, query.Query | None]:
+        """The query to score, a notice when it was not read as written, and what it leaves
+        out (passages matching it are dropped from the matches)."""
         text = request.text.strip()
         if not text:
-            return query.Every(), None
+            return query.Every(), None, None
         schema = searcher.schema
         if request.plain:
             parser = qparser.QueryParser("text", schema, group=qparser.OrGroup)
-            return parser.parse(_plain_words(text)), None
+            return parser.parse(_plain_words(text)), None, None
         parser = qparser.MultifieldParser(
             ["text", "heading", "title"], schema,
             fieldboosts=FIELD_BOOSTS,
@@ -554,13 +561,23 @@ class SearchIndex:
             parsed = parser.parse(text)
         except Exception:  # Whoosh raises assorted errors on odd syntax
             parsed = query.NullQuery
+        if parsed is query.NullQuery and _EXCLUDED.search(text) \
+                and not _plain_words(_EXCLUDED.sub(" ", text)):
+            return parsed, "Your search only leaves words out: add a word to look for.", None
         if parsed is query.NullQuery or _has_errors(parsed):
             parsed = parser.parse(_plain_words(text))
             if parsed is query.NullQuery:
-                return parsed, "Your search has only very common words: try more specific ones."
+                return (parsed, "Your search has only very common words: try more specific ones.",
+                        None)
             notice = "Your search could not be read as written, so it was searched as plain words."
+        # Words left out (-word, -"phrase", NOT word) leave out passages from the whole
+        # widened query, synonyms and proximity included.
+        parsed, excluded = _split_exclusions(parsed)
+        if parsed is None:
+            return (query.NullQuery, "Your search only leaves words out: add a word to look for.",
+                    None)
         widened = [parsed]
-        proximity = _proximity_query(text, schema)
+        proximity = _proximity_query(_EXCLUDED.sub(" ", text), schema)
         if proximity is not None:
             widened.append(proximity)
         for group in request.expansions:
@@ -574,7 +591,7 @@ class SearchIndex:
             boost = query.Or([query.Term("theme", theme) for theme in request.boost_themes],
                              boost=THEME_BOOST)
             main = query.AndMaybe(main, boost)
-        return main, notice
+        return main, notice, query.Or(excluded) if excluded else None
 
     def _suggest(self, searcher, text: str, include_restricted: bool = False) -> str | None:
         """The query with each word unknown to the index replaced by the closest known word.
@@ -599,17 +616,28 @@ class SearchIndex:
             found = list(reader.postings("text", stems[0]).all_ids())
             return not hidden[found].all()
 
-        words, changed, tries = [], False, 0
-        for word in _plain_words(text).split():
-            if tries < MAX_CORRECTED_WORDS and [token.text for token in analyzer(word)] \
-                    and not known(word):
-                tries += 1
-                found = [candidate for candidate in corrector.suggest(
-                    word.lower(), limit=SUGGESTION_CANDIDATES, maxdist=2) if known(candidate)]
-                if found:
-                    word, changed = found[0], True
-            words.append(word)
-        return " ".join(words) if changed else None
+        tries = 0
+
+        def corrected(match: re.Match) -> str:
+            nonlocal tries
+            word = match.group(0)
+            if word in _OPERATORS or tries >= MAX_CORRECTED_WORDS \
+                    or not [token.text for token in analyzer(word)] or known(word):
+                return word
+            tries += 1
+            # Whoosh orders candidates by how common they are: take the closest spelling
+            # ("sleap": sleep before lead), the commonest of equally close ones; a short
+            # word may be one letter out, a longer one two.
+            wanted = word.lower()
+            candidates = corrector.suggest(wanted, limit=SUGGESTION_CANDIDATES,
+                                           maxdist=1 if len(wanted) <= 5 else 2)
+            found = sorted((candidate for candidate in candidates if known(candidate)),
+                           key=lambda candidate: (_edit_distance(wanted, candidate),
+                                                  candidates.index(candidate)))
+            return found[0] if found else word
+
+        suggestion = _WORD.sub(corrected, text)
+        return suggestion if suggestion != text else None
 
 
 class _MatchCache:
@@ -669,6 +697,31 @@ def _match(searcher, whoosh_query: query.Query,
             scores.append(matcher.score() if scored[docnum] else math.nan)
             matcher.next()
     return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+def _edit_distance(first: str, second: str) -> int:
+    """Letters to insert, delete, change or swap with a neighbour to turn one word into
+    the other (Damerau-Levenshtein, optimal string alignment)."""
+    previous2: list[int] = []
+    previous = list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        current = [i] + [0] * len(second)
+        for j, b in enumerate(second, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _matching(searcher, whoosh_query: query.Query, size: int) -> np.ndarray:
+    """Which documents match the query (unscored), as a mask."""
+    mask = np.zeros(size, dtype=bool)
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = whoosh_query.matcher(subsearcher, searcher.context())
+        if matcher.is_active():
+            mask[offset + np.fromiter(matcher.all_ids(), dtype=np.int64)] = True
+    return mask
 
 
 def _scores(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> np.ndarray:
@@ -783,6 +836,34 @@ def _phrase_query(term: str, schema: Schema) -> query.Query | None:
     if len(tokens) == 1:
         return query.Term("text", tokens[0])
     return query.Phrase("text", tokens)
+
+
+#: A word or "phrase" the query leaves out: after a minus sign, or after NOT.
+_EXCLUDED = re.compile(r'(?:(?<=[\s(])|^)(?:-|NOT\s+)("[^"]*"?|[^\s()]+)')
+
+
+def _split_exclusions(node: query.Query) -> tuple[query.Query | None, list[query.Query]]:
+    """``node`` without the parts it leaves out, and those parts (None: nothing left)."""
+    if isinstance(node, query.AndNot):
+        positive, excluded = _split_exclusions(node.a)
+        return positive, excluded + [node.b]
+    if isinstance(node, query.Not):
+        return None, [node.query]
+    if isinstance(node, query.CompoundQuery):
+        kept, excluded = [], []
+        for child in node.subqueries:
+            positive, left_out = _split_exclusions(child)
+            excluded += left_out
+            if positive is not None:
+                kept.append(positive)
+        if not excluded:
+            return node, []
+        if not kept:
+            return None, excluded
+        rebuilt = copy.copy(node)
+        rebuilt.subqueries = kept
+        return rebuilt, excluded
+    return node, []
 
 
 def _has_errors(parsed: query.Query) -> bool:

@@ -272,7 +272,7 @@ def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str
 
     ``synonym_groups`` holds (theme id or None, group of equivalent terms). A group is
     touched when one of its terms appears in the query as whole words; words the
-    query excludes (``-word``, ``-"a phrase"``) touch nothing.
+    query excludes (``-word``, ``-"a phrase"``, ``NOT word``) touch nothing.
     """
     padded = f" {_words(_EXCLUDED.sub(' ', text))} "
     groups: list[tuple[str, ...]] = []
@@ -286,7 +286,7 @@ def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str
     return groups, themes
 
 
-_EXCLUDED = re.compile(r'(?:^|\s)-(?:"[^"]*"?|\S+)')
+_EXCLUDED = re.compile(r'(?:^|(?<=[\s(]))(?:-|NOT\s+)(?:"[^"]*"?|[^\s()]+)')
 
 
 def _words(text: str) -> str:

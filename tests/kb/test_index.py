@@ -293,3 +293,47 @@ def test_did_you_mean_looks_up_a_bounded_number_of_words(indexed: SearchIndex) -
 
     results = indexed.search(IndexQuery(text=" ".join(["bruse"] * (MAX_CORRECTED_WORDS + 2))))
     assert results.suggestion.split() == ["bruise"] * MAX_CORRECTED_WORDS + ["bruse"] * 2
+
+
+@pytest.mark.parametrize("text, left_out", [
+    ("sofa -baby", r"\bbab(y|ies)\b"),
+    ("father -baby", r"\bbab(y|ies)\b"),
+    ("father NOT baby", r"\bbab(y|ies)\b"),
+    ('stepfather -"health visitor"', r"\bhealth visitors?\b"),
+    ('neglect OR "poor home conditions" -adolescent', r"\badolescen"),
+])
+def test_left_out_words_leave_out_every_passage_that_has_them(corpus_kb, text: str,
+                                                             left_out: str) -> None:
+    import re
+
+    from kb.search import SearchRequest
+
+    response = corpus_kb.search(SearchRequest.from_params({"q": text, "per_page": "100"}))
+    assert 0 < response.total <= 100 and len(response.results) == response.total
+    assert not [r.passage.id for r in response.results
+                if re.search(left_out, r.passage.text, re.IGNORECASE)]
+    assert sum(response.facets["scope"][i].count for i in range(len(response.facets["scope"]))) \
+        == response.total
+
+
+def test_a_search_that_only_leaves_words_out_says_what_to_do(corpus_kb) -> None:
+    from kb.search import SearchRequest
+
+    for text in ("-father", "NOT father", '-"health visitor"'):
+        response = corpus_kb.search(SearchRequest.from_params({"q": text}))
+        assert response.total == 0 and "add a word to look for" in response.notice
+
+
+def test_did_you_mean_keeps_the_query_and_picks_the_closest_spelling(corpus_kb) -> None:
+    from kb.search import SearchRequest
+
+    def suggestion(text: str) -> str | None:
+        return corpus_kb.search(SearchRequest.from_params({"q": text})).suggestion
+
+    # Offered even when the rest of the query finds plenty, closest spelling first
+    # (Whoosh alone proposes the commoner "lead" for "sleap").
+    assert suggestion("safe sleap") == "safe sleep"
+    assert suggestion("fathers not seen by helth visitors") == "fathers not seen by health visitors"
+    assert suggestion('"safe sleap" -sofaa') == '"safe sleep" -sofa'
+    assert suggestion("father") is None
+    assert suggestion("zzqxwv plorf") is None  # nothing close enough: no guess
