@@ -133,20 +133,69 @@ def _is_binary(text: str) -> bool:
     return controls > max(2, len(text) // 1000)
 
 
+# Windows-1252 is accepted only for text that reads as Western European: Latin-1 letters, and
+# the punctuation and signs such text uses. Other 8-bit encodings (KOI8-R, ISO-8859-2, Windows-1251
+# ...) also decode as Windows-1252 without error, but into nonsense that must not be indexed.
+CP1252_LETTERS = frozenset(chr(c) for c in range(0xC0, 0x100) if chr(c) not in "×÷") | frozenset("ŒœŠšŽžŸ")
+CP1252_SIGNS = frozenset("‘’‚“”„–—…•·£€¢¥©®™°§¶†‡‰‹›«»¡¿ªº½¼¾¹²³±×÷µ´\xa0\xad")
+# Signs that may sit between two letters in real text (don’t, mother—who, l·l); any other sign
+# there is a letter of another encoding ("Przegl±d" is Polish "Przegląd" in ISO-8859-2).
+CP1252_JOINERS = frozenset("‘’“”–—·…\xa0\xad")
+MAX_CP1252_LETTER_RUN = 2   # "créée", "Größe"; Cyrillic or Greek read as Latin-1 gives whole words
+MAX_CP1252_SHARE = 0.25     # of the non-space characters, once there are a few
+# Bytes that form UTF-8 sequences: a file made mostly of them is UTF-8 with a stray byte, and
+# reading it as Windows-1252 would turn every "é" into "Ã©".
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+NOT_UTF8 = ("not a text file: the encoding is neither UTF-8 nor Windows-1252 (Western European); "
+            "save it as UTF-8 and index it again")
+
+
+def _plausible_cp1252(text: str) -> bool:
+    """Whether text decoded as Windows-1252 reads like Western European text."""
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if any(ch not in CP1252_LETTERS and ch not in CP1252_SIGNS for ch in non_ascii):
+        return False
+    visible = sum(1 for ch in text if not ch.isspace())
+    if len(non_ascii) >= 10 and len(non_ascii) > MAX_CP1252_SHARE * visible:
+        return False
+    run = 0
+    for index, ch in enumerate(text):
+        run = run + 1 if ch in CP1252_LETTERS else 0
+        if run > MAX_CP1252_LETTER_RUN:
+            return False
+        if ch in CP1252_SIGNS and ch not in CP1252_JOINERS and 0 < index < len(text) - 1 \
+                and text[index - 1].isalpha() and text[index + 1].isalpha():
+            return False
+    return True
+
+
 def _read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else clean cp1252; binary is refused."""
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with a BOM, or Western European
+    Windows-1252; binary and other encodings are refused."""
     data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise ExtractionError("not a text file")
-    for encoding in ("utf-8-sig", "cp1252"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = data.decode(encoding)
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise ExtractionError("not a text file: damaged UTF-16") from error
+    elif b"\x00" in data[:8192]:
+        raise ExtractionError("not a text file")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            continue
-        if _is_binary(text):
-            raise ExtractionError("not a text file")
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise ExtractionError("not a text file: the encoding is neither UTF-8 nor Windows-1252")
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as error:
+                raise ExtractionError(NOT_UTF8) from error
+            sequences = UTF8_SEQUENCE.findall(data)
+            if len(sequences) > 1 and sum(map(len, sequences)) * 2 > sum(1 for byte in data if byte > 127):
+                raise ExtractionError(NOT_UTF8)
+            if not _is_binary(text) and not _plausible_cp1252(text):
+                raise ExtractionError(NOT_UTF8) from None
+    if _is_binary(text):
+        raise ExtractionError("not a text file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _blocks_from_plain_lines(lines: list[str], page: int | None, leveller: _HeadingLeveller,

@@ -167,6 +167,48 @@ def test_cp1252_text_is_read(cp1252_text: Path) -> None:
     assert extract(cp1252_text).blocks[0].text == "Notes from the café meeting \u2013 learning review"
 
 
+def test_cp1252_text_with_curly_quotes_and_pounds_is_read(tmp_path: Path) -> None:
+    text = ("Review of Child P \u2013 summary\n\nHis mother said \u201cnobody asked me\u201d and the "
+            "family\u2019s debts were \u00a32,400 \u2014 the r\u00e9sum\u00e9 of the "
+            "na\u00efve plan cost \u20ac300.\n")
+    path = tmp_path / "summary.txt"
+    path.write_bytes(text.encode("cp1252"))
+    assert [b.text for b in extract(path).blocks] == text.strip().split("\n\n")
+
+
+@pytest.mark.parametrize(("encoding", "text"), [
+    ("koi8-r", "Обзор практики защиты детей: ребёнок М.\n\nСоциальный работник посетил семью, "
+               "но отец не был замечен специалистами здравоохранения.\n"),
+    ("iso-8859-2", "Przegląd praktyki ochrony dzieci: dziecko M.\n\nPracownik socjalny odwiedził "
+                   "rodzinę, ale ojciec nie został zauważony przez służby zdrowia.\n"),
+    ("iso-8859-2", "Pracovník sociální péče navštívil rodinu, ale otec nebyl zaznamenán.\n"),
+    ("cp1251", "Обзор практики защиты детей.\n"),
+    ("utf-8-with-a-stray-byte", "Notes from the café meeting – the father’s view\n"),
+], ids=["koi8-r", "iso-8859-2-polish", "iso-8859-2-czech", "cp1251", "utf-8-with-a-stray-byte"])
+def test_text_in_other_encodings_is_refused_not_garbled(tmp_path: Path, encoding: str, text: str) -> None:
+    data = text.encode("utf-8") + b"\x85" if encoding == "utf-8-with-a-stray-byte" else text.encode(encoding)
+    for suffix in (".txt", ".md", ".html"):
+        path = tmp_path / f"review{suffix}"
+        path.write_bytes(data)
+        with pytest.raises(ExtractionError) as error:
+            extract(path)
+        assert str(error.value) == ("not a text file: the encoding is neither UTF-8 nor Windows-1252 "
+                                    "(Western European); save it as UTF-8 and index it again")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+def test_unicode_text_is_read(tmp_path: Path, encoding: str) -> None:
+    text = "Обзор: Przegląd – the café’s £5 review\n\nSecond paragraph.\n"
+    if encoding.endswith("-bom"):
+        data = "\ufeff".encode(encoding[:-4]) + text.encode(encoding[:-4])
+    else:
+        data = text.encode(encoding)
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+    assert [b.text for b in extract(path).blocks] == ["Обзор: Przegląd – the café’s £5 review",
+                                                      "Second paragraph."]
+
+
 def test_pdf_with_empty_user_password_is_read(empty_password_pdf: Path) -> None:
     extracted = extract(empty_password_pdf)
     assert extracted.page_count == 6
