@@ -41,9 +41,14 @@ class _LowerLemma:
         for token in doc:
             if token.is_lower:
                 token.lemma_ = token.lemma_.lower()
+            elif _ACRONYM_PLURAL.match(token.text):  # "GPs", "EHCPs", "DSLs" -> "gp", "ehcp", "dsl"
+                token.lemma_ = token.lower_[:-1]
             else:
                 token.lemma_ = self._table.get(token.lower_, token.lower_)
         return doc
+
+
+_ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class Tagger:
         self.skip_openings = tuple(_norm(h) for h in scoring.get("skip_openings", []))
         self.list_min_items = int(scoring.get("list_min_items", 0))
         self.list_mean_words = float(scoring.get("list_mean_item_words", 0))
+        prose = scoring.get("prose_lists", {})
+        self.prose_min_items = int(prose.get("min_items", 0))
+        self.prose_max_item_words = int(prose.get("max_item_words", 6))
+        self.prose_heads = {head.lower() for head in prose.get("role_heads", [])}
+        self.prose_fillers = {word.lower() for word in prose.get("fillers", [])}
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         self.nlp.add_pipe("kb_lower_lemma")
@@ -160,6 +170,7 @@ class Tagger:
         raw = [(*self.nlp.vocab.strings[match_id].split("|", 2), start, end)
                for matcher in matchers for match_id, start, end in matcher(doc)]
         exclusions = [(theme, start, end) for theme, tier, _, start, end in raw if tier == "exclude"]
+        exclusions += [(ALL, start, end) for start, end in self._agency_lists(doc)]
         cue_ends = [end for theme, tier, _, start, end in raw if tier == "negation"]
         hits = [_Hit(theme, tier, term, start, end) for theme, tier, term, start, end in raw
                 if tier in self.weights
@@ -176,6 +187,49 @@ class Tagger:
         for hit in sorted(hits, key=lambda h: h.start):
             distinct.setdefault((hit.theme, hit.tier, hit.term), hit)
         return list(distinct.values())
+
+    def _agency_lists(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges of prose lists of agencies or roles ("provided by the police, CAMHS, ... and
+        the domestic abuse service"): a sentence whose items after the first comma are all short and
+        each name an agency (from the gazetteer) or end in a role word ("coordinator", "service").
+        The range starts at the last words of the first item and runs to the end of the sentence."""
+        if self.prose_min_items <= 0:
+            return []
+        agency_tokens = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
+                         for i in range(span.start, span.end)}
+        ranges: list[tuple[int, int]] = []
+        start = 0
+        for end in [t.i + 1 for t in doc if t.text in (".", "?", "!", ":")] + [len(doc)]:
+            if end > start:
+                found = self._agency_list_in(doc, start, end, agency_tokens)
+                if found:
+                    ranges.append(found)
+            start = end
+        return ranges
+
+    def _agency_list_in(self, doc: Doc, start: int, end: int, agency_tokens: set[int]) -> tuple[int, int] | None:
+        commas = [i for i in range(start, end) if doc[i].text in (",", ";")]
+        if not commas:
+            return None
+        items: list[tuple[int, int]] = []
+        begin = commas[0] + 1
+        for i in range(commas[0] + 1, end + 1):
+            if i == end or doc[i].text in (",", ";", ".", "?", "!", ":") or (
+                    doc[i].lower_ in ("and", "or") and i not in agency_tokens):
+                if i > begin:
+                    items.append((begin, i))
+                begin = i + 1
+        if len(items) + 1 < self.prose_min_items:
+            return None
+        first = max(start, commas[0] - self.prose_max_item_words // 2 - 1)
+        for item_start, item_end in items + [(first, commas[0])]:
+            words = [t for t in doc[item_start:item_end] if not t.is_punct and t.lower_ not in self.prose_fillers]
+            if not words or len(words) > self.prose_max_item_words:
+                return None
+            if not (any(t.i in agency_tokens for t in words) or words[-1].lemma_ in self.prose_heads
+                    or words[-1].lower_ in self.prose_heads):
+                return None
+        return first, end
 
     def _nested(self, hit: _Hit, hits: Iterable[_Hit]) -> bool:
         """True when a longer signal of the same theme, at least as heavy, covers this one."""
@@ -266,6 +320,9 @@ class _Facets:
 
     def _age_groups(self, spans: list[Span]) -> list[str]:
         excluded = [span for span in spans if span.label_ == "age-exclude"]
+        # Of overlapping age expressions only the longest counts: "then 14 weeks old" is 14 weeks.
+        expressions = spacy.util.filter_spans([s for s in spans if s.label_ in ("age-expr", "school-year")])
+        spans = [s for s in spans if s.label_ not in ("age-expr", "school-year")] + expressions
         found: set[str] = set()
         for span in spans:
             if any(_overlap(span, ex) for ex in excluded):

@@ -156,3 +156,87 @@ def test_batches_tag_every_passage_and_the_profile_counts_them(tagger: Tagger) -
     assert profile["neglect"] == (2, 0.5)
     assert profile["mental-health"] == (1, 0.25)
     assert "neglect" not in passages[3].theme_scores
+
+
+# -- generalisation fixes (audit of fresh passages) -----------------------------------------------
+@pytest.mark.parametrize("text", [
+    "Information for this review was provided by the police, CAMHS, the GP practice, children's social care, "
+    "probation, the school and the domestic abuse service.",
+    "The panel included a designated nurse, a detective inspector, a social work manager, a headteacher and a "
+    "MARAC coordinator.",
+])
+def test_a_prose_list_of_agencies_carries_no_theme(tagger: Tagger, text: str) -> None:
+    passage = tagged(tagger, text)
+    assert passage.themes == []
+    assert "police" in passage.agencies
+
+
+def test_a_prose_list_keeps_the_themes_of_the_rest_of_the_passage(tagger: Tagger) -> None:
+    passage = tagged(tagger, "Ms K had a long history of depression and was known to the GP, the crisis team, "
+                             "the perinatal team and the health visitor.")
+    assert passage.themes == ["mental-health"]
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    # "brought together" is not "was not brought" to an appointment
+    ("The DSL had logged eleven concerns over two terms, but these were not brought together into a referral.",
+     [], ["neglect"]),
+    ("Kayla was not brought to three appointments at the eye clinic.", ["neglect"], []),
+    # withdrawing a statement is not being withdrawn; it is a sign of domestic abuse with the partner's violence
+    ("Ms H said her partner had thrown her against the wall; she later withdrew her statement.",
+     ["domestic-abuse"], ["mental-health"]),
+    ("At the next visit she was quiet and withdrawn and said she felt low most days.", ["mental-health"], []),
+    ("Ms C had a caesarean section and went home after two days.", [], ["mental-health"]),
+    ("He had been convicted of assaulting a former partner and was staying at the address most nights.",
+     ["domestic-abuse"], []),
+    # parents' disabilities are not the child's
+    ("Mr J is a wheelchair user following a spinal injury, and Ms J is registered blind.", [], ["disability"]),
+    ("Her mother uses a wheelchair and the family had asked for an adapted flat.", [], ["disability"]),
+    ("Oliver has cerebral palsy and uses a wheelchair.", ["disability"], []),
+    # adults outside the family sexually abusing a child are exploitation, not intra-familial abuse
+    ("A group of adult men befriended Chloe, 13, in a local park and later through an online app, before "
+     "sexually abusing her at addresses across the town.", ["exploitation", "adolescents"], ["child-sexual-abuse"]),
+    ("Two 16-year-old boys were stabbed in a dispute between rival groups.", ["exploitation", "adolescents"], []),
+    ("Police found Tyler, 14, in a flat far from home with wraps of crack cocaine and a second phone; he had been "
+     "reported missing three times.", ["exploitation", "adolescents"], ["substance-misuse"]),
+    # home education in other words
+    ("Sam's parents withdrew him from Year 8 in November, writing that they would educate him themselves.",
+     ["home-education"], []),
+    ("Ms O withdrew from the parenting programme after two sessions.", [], ["home-education"]),
+    # men in the household
+    ("Agencies should record every man who lives in or regularly visits the household.",
+     ["fathers-male-carers"], []),
+    # the child's voice, not an adult's
+    ("Nobody asked Lily what it was like to live in that house. She was always visited with her mother in the room.",
+     ["voice-of-child"], []),
+    ("The grandmother had been caring for Leo and his sisters, and she told the review she felt she had been left "
+     "to cope alone.", [], ["voice-of-child"]),
+    # accepting parents' accounts
+    ("The social worker took these assurances as given and did not check with the GP or the nursery.",
+     ["professional-curiosity", "information-sharing"], []),
+])
+def test_themes_by_meaning(tagger: Tagger, text: str, present: list[str], absent: list[str]) -> None:
+    themes = tagged(tagger, text).themes
+    assert set(present) <= set(themes), themes
+    assert not set(absent) & set(themes), themes
+
+
+@pytest.mark.parametrize("text, groups", [
+    ("Jess, 15, had started to restrict what she ate.", ["adolescent"]),
+    ("Evie (3) attends a local nursery.", ["young-child"]),
+    ("The baby, then 14 weeks old, was admitted with a fracture.", ["baby"]),
+    ("The health visitor completed the 12-month developmental review at home.", ["baby"]),
+    ("Ms P's father had died when she was a teenager.", []),
+    ("Ms A had her first child at seventeen.", []),
+])
+def test_age_groups_in_other_words(tagger: Tagger, text: str, groups: list[str]) -> None:
+    assert tagged(tagger, text).age_groups == groups
+
+
+def test_the_mothers_own_teenage_years_are_not_an_adolescent_theme(tagger: Tagger) -> None:
+    passage = tagged(tagger, "Ms A herself had been in care as a teenager and is a care leaver; her son is four.")
+    assert "adolescents" not in passage.themes
+
+
+def test_plural_acronyms_name_agencies(tagger: Tagger) -> None:
+    assert tagged(tagger, "Both GPs had recorded the bruising.").agencies == ["gp"]
