@@ -247,19 +247,69 @@ def _is_running_mark(line: str) -> bool:
         RUNNING_MARKS.match(cell) for cell in re.split(r" {3,}", key) if cell)
 
 
-def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Drop running headers, footers, page numbers and protective markings at page edges."""
-    def edges(lines: list[str]) -> list[int]:
-        filled = [i for i, line in enumerate(lines) if line.strip()]
-        return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+# Parts of a running header: "Child W review | Findings", "Annual report – 2019", or a left and a
+# right part set apart by a wide gap.
+RUNNING_PART_SEPARATOR = re.compile(r"\s*[|–—•·]\s*|\s+-\s+| {3,}")
+MIN_CONSECUTIVE_PAGES = 3  # a line repeated at the same page edge this often is a running line
 
+
+def _running_parts(line: str) -> list[str]:
+    """The first and last parts of a line split at a running-header separator ([] if it has none)."""
+    parts = [_squash(part).lower() for part in RUNNING_PART_SEPARATOR.split(line.strip())]
+    parts = [part for part in parts if part]
+    return [parts[0], parts[-1]] if len(parts) > 1 else []
+
+
+def _strip_running_lines(pages: list[list[str]],
+                         is_heading: Callable[[str], bool] = lambda line: False) -> list[list[str]]:
+    """Drop running headers, footers, page numbers and protective markings at page edges.
+
+    An edge line goes when it repeats on at least half the pages, is a page number or marking,
+    shares its first or last part ("Child W review | <chapter>") with the same edge of half the
+    pages, or repeats at the same edge position on several pages in a row. ``is_heading`` keeps
+    lines whose font marks them as headings from the last two rules.
+    """
+    def edges(lines: list[str]) -> dict[int, tuple[str, int]]:
+        """Index of each edge line -> (side, position from that side)."""
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        found = {i: ("bottom", k) for k, i in enumerate(reversed(filled[-EDGE_LINES:]))}
+        found.update({i: ("top", k) for k, i in enumerate(filled[:EDGE_LINES])})
+        return found
+
+    page_edges = [edges(lines) for lines in pages]
     counts: Counter[str] = Counter()
-    for lines in pages:
-        counts.update({_edge_key(lines[i]) for i in edges(lines)})
-    repeated = {key for key, n in counts.items() if n >= 2 and n >= len(pages) / 2}
+    part_counts: Counter[tuple[str, str]] = Counter()
+    for lines, found in zip(pages, page_edges):
+        counts.update({_edge_key(lines[i]) for i in found})
+        part_counts.update({(side, part) for i, (side, _) in found.items() for part in _running_parts(lines[i])})
+    half = max(2, len(pages) / 2)
+    repeated = {key for key, n in counts.items() if n >= half}
+    repeated_parts = {key for key, n in part_counts.items() if n >= half}
+
+    # (side, position, key) of edge lines, page by page, to find runs over consecutive pages
+    placed = [{(side, k, _edge_key(lines[i])) for i, (side, k) in found.items()}
+              for lines, found in zip(pages, page_edges)]
+    in_run: list[set[tuple[str, int, str]]] = [set() for _ in pages]
+    for number, here in enumerate(placed):
+        for place in here:
+            run = number
+            while run < len(pages) and place in placed[run]:
+                run += 1
+            if run - number >= MIN_CONSECUTIVE_PAGES:
+                for page in range(number, run):
+                    in_run[page].add(place)
+
     cleaned = []
-    for lines in pages:
-        drop = {i for i in edges(lines) if _edge_key(lines[i]) in repeated or _is_running_mark(lines[i])}
+    for number, (lines, found) in enumerate(zip(pages, page_edges)):
+        drop = set()
+        for i, (side, k) in found.items():
+            line = lines[i]
+            if _edge_key(line) in repeated or _is_running_mark(line):
+                drop.add(i)
+            elif not is_heading(line) and (
+                    any((side, part) in repeated_parts for part in _running_parts(line))
+                    or (side, k, _edge_key(line)) in in_run[number]):
+                drop.add(i)
         cleaned.append([line for i, line in enumerate(lines) if i not in drop])
     return cleaned
 
@@ -470,8 +520,19 @@ def _extract_pdf(path: Path) -> Extracted:
             raise ExtractionError(f"damaged PDF: {error}") from error
     if not any(line.strip() for lines in texts for line in lines):
         raise ExtractionError("no text layer: scanned documents need OCR, which is not supported")
-    pages = [_PdfPage(lines, page_fonts) for lines, page_fonts in zip(_strip_running_lines(texts), fonts)]
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+
+    line_fonts: dict[str, _FontLine] = {}
+    for page_fonts in fonts:
+        for line, font in page_fonts.items():
+            line_fonts.setdefault(line, font)
+
+    def is_heading(line: str) -> bool:
+        font = line_fonts.get(_squash(line))
+        return font is not None and _PdfLayout._is_heading_font(font, body_size)
+
+    pages = [_PdfPage(lines, page_fonts)
+             for lines, page_fonts in zip(_strip_running_lines(texts, is_heading), fonts)]
     blocks = _PdfLayout(pages, body_size).blocks()
     opening = "\n".join(_squash(line) for page in pages for line in page.lines if line.strip())
     return Extracted(blocks, len(pages), "pdf", metadata, opening[:FIRST_TEXT_CHARS])

@@ -1,11 +1,14 @@
 """Reading the sample corpus and refusing broken files, on real and generated files."""
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
 from indexer.segment import segment
@@ -44,6 +47,61 @@ def test_running_headers_and_footers_never_reach_passages(path: Path) -> None:
         assert "OFFICIAL" not in passage.text
         assert not (running_title in passage.text and "  |  " in passage.text)
         assert "..." not in passage.text  # the running header is cut with an ellipsis
+
+
+CHAPTERS = ("Background to the Review", "What Happened to Child W", "Analysis of Practice",
+            "Learning for the Partnership")
+BODY_WORDS = ("health visitor recorded mother seemed tired low mood arranged further visit nobody asked "
+              "who else lived household father history school nurse police referral plan").split()
+
+
+def _chaptered_pdf(path: Path, header: str) -> list[str]:
+    """A 12-page report whose running header names the chapter, which changes every 3 pages.
+
+    Returns the body sentences written, in order. Page 7 opens with a real heading in a larger
+    bold font, and the last paragraph of every page runs over onto the next page.
+    """
+    words = random.Random(7)
+    drawing = canvas.Canvas(str(path), pagesize=A4)
+    sentences = []
+    for page in range(12):
+        drawing.setFont("Helvetica", 8)
+        drawing.drawString(72, 800, header.format(chapter=CHAPTERS[page // 3]))
+        drawing.drawCentredString(297, 30, str(page + 1))
+        y = 760
+        if page == 6:
+            drawing.setFont("Helvetica-Bold", 14)
+            drawing.drawString(72, y, "3. Findings")
+            y -= 30
+        drawing.setFont("Helvetica", 10)
+        for line in range(18):
+            text = f"Line {page * 18 + line} " + " ".join(words.choices(BODY_WORDS, k=11))
+            if line % 6 == 5 or line == 17:  # a paragraph ends with a full stop; the page's last runs on
+                text += "." if line != 17 else ""
+            sentences.append(text)
+            drawing.drawString(72, y, text)
+            y -= 14 if line % 6 != 5 else 28
+        drawing.showPage()
+    drawing.save()
+    return sentences
+
+
+@pytest.mark.parametrize("header", ["Child W review | {chapter}", "Child W review \u2013 {chapter}",
+                                    "{chapter} \u2014 Child W review", "Child W review - {chapter}",
+                                    "{chapter}"])
+def test_running_header_naming_the_chapter_never_reaches_passages(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "child-w.pdf"
+    sentences = _chaptered_pdf(path, header)
+    extracted = extract(path)
+    passages = segment(extracted.blocks)
+    text = "\n".join(p.text for p in passages)
+    assert "Child W review" not in text
+    assert not any(chapter in text or chapter in " ".join(p.heading_path)
+                   for p in passages for chapter in CHAPTERS)
+    assert " ".join(text.split()) == " ".join(sentences[:6 * 18]) + " " + " ".join(sentences[6 * 18:])
+    assert [(b.text, b.page_start) for b in extracted.blocks if b.heading_level] == [("3. Findings", 7)]
+    carried = next(b for b in extracted.blocks if b.text.startswith("Line 12 "))
+    assert (carried.page_start, carried.page_end) == (1, 2)
 
 
 def test_pdf_passages_know_their_pages() -> None:
