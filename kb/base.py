@@ -17,13 +17,23 @@ INDEX_BATCH = 2000
 
 
 class KnowledgeBase:
-    """Documents and passages (SQLite), their full-text index (Whoosh) and the themes in force."""
+    """Documents and passages (SQLite), their full-text index (Whoosh) and the themes in force.
+
+    While some documents are restricted there are two indexes: ``index`` holds every
+    passage and serves people who may see restricted documents; ``open_index`` holds the
+    open documents' passages only and serves everyone else. Filtering one index would hide
+    restricted passages but not what they do to everything else: how common a word is
+    shapes every score, which words are distinctive shapes "similar passages", and both
+    would let an anonymous visitor probe restricted text.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.db_path)
         self.index = SearchIndex(settings.index_dir, cache_bytes=settings.search_cache_mb << 20)
+        self.open_index = SearchIndex(settings.open_index_dir,
+                                      cache_bytes=settings.search_cache_mb << 20)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
@@ -31,6 +41,7 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.index.close()
+        self.open_index.close()
         self.store.close()
 
     def __enter__(self) -> "KnowledgeBase":
@@ -52,15 +63,24 @@ class KnowledgeBase:
         """
         if not self.index.exists():
             return self.rebuild_index()
+        restricted = self.store.has_restricted()
+        if restricted and not self.open_index.exists():
+            self.open_index.rebuild(self._open_passages())
+        elif not restricted and self.open_index.exists():
+            self.open_index.remove()
         additions, deletions = self.store.pending_index_changes()
         if not additions and not deletions:
             return 0
         for start in range(0, max(len(additions), 1), INDEX_BATCH):
             batch = additions[start:start + INDEX_BATCH]
             items = list(self._with_documents(self.store.passages(passage_ids=batch)))
-            first = start == 0
-            self.index.apply(items, deletions if first else [])
-            self.store.clear_index_changes(batch + (deletions if first else []))
+            dropped = deletions if start == 0 else []
+            self.index.apply(items, dropped)
+            if restricted:
+                self.open_index.apply(
+                    [(p, d) for p, d in items if not d.meta.restricted],
+                    dropped + [p.id for p, d in items if d.meta.restricted])
+            self.store.clear_index_changes(batch + dropped)
         return len(additions) + len(deletions)
 
     def rebuild_index(self) -> int:
@@ -71,8 +91,18 @@ class KnowledgeBase:
         """
         additions, deletions = self.store.pending_index_changes()
         count = self.index.rebuild(self._all_passages())
+        if self.store.has_restricted():
+            self.open_index.rebuild(self._open_passages())
+        else:
+            self.open_index.remove()
         self.store.clear_index_changes(additions + deletions)
         return count
+
+    def index_for(self, include_restricted: bool) -> SearchIndex:
+        """The index to search: everything, or the open documents' alone (see the class)."""
+        if include_restricted or not self.store.has_restricted() or not self.open_index.exists():
+            return self.index
+        return self.open_index
 
     def _all_passages(self) -> Iterator[tuple[Passage, Document]]:
         """Every passage with its document, read one document at a time."""
@@ -81,6 +111,10 @@ class KnowledgeBase:
             if document is not None:
                 for passage in self.store.passages(document_id=document_id):
                     yield passage, document
+
+    def _open_passages(self) -> Iterator[tuple[Passage, Document]]:
+        return ((passage, document) for passage, document in self._all_passages()
+                if not document.meta.restricted)
 
     def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
         documents: dict[int, Document | None] = {}
@@ -99,7 +133,7 @@ class KnowledgeBase:
         ``year_to``.
         """
         year_to = filters.pop("year_to", None)
-        hits = self.index.similar(
+        hits = self.index_for(include_restricted).similar(
             passage.text, exclude_document=passage.document_id if other_documents else None,
             filters=filters, year_to=year_to, include_restricted=include_restricted, limit=limit)
         return self._results(hits)
@@ -123,7 +157,7 @@ class KnowledgeBase:
     def search(self, request: SearchRequest, include_restricted: bool = False,
                plain: bool = False) -> SearchResponse:
         """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts."""
-        found: IndexResults = self.index.search(
+        found: IndexResults = self.index_for(include_restricted).search(
             index_query(request, self._synonyms, include_restricted=include_restricted, plain=plain))
         results = self._results(found.hits)
         facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)

@@ -209,6 +209,8 @@ class _FacetTable:
                 self.vocab[name] = []
                 self.lookup[name] = {}
         for segment, offset in reader.leaf_readers():
+            if not segment.doc_count_all():  # an index with nothing in it has no columns
+                continue
             span = slice(offset, offset + segment.doc_count_all())
             self.pids[span] = _numeric_column(segment, "pid")
             self.docs[span] = _numeric_column(segment, "doc")
@@ -410,6 +412,15 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+    def remove(self) -> None:
+        """Delete the index (every generation); it no longer exists until written again."""
+        with self._lock:
+            self.close()
+            self._pointer.unlink(missing_ok=True)
+            shutil.rmtree(self.root, ignore_errors=True)
+            self._readable.clear()
+            self._matches.clear()
 
     def search(self, request: IndexQuery) -> IndexResults:
         """Ranked, filtered passages with facet counts for the query and the other filters."""

@@ -360,6 +360,11 @@ class Store:
                 self._insert_themes(passage)
                 self._queue_for_index([passage.id])
 
+    def has_restricted(self) -> bool:
+        """Whether any document is restricted."""
+        return bool(self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE restricted = 1)").fetchone()[0])
+
     def set_restricted(self, document_id: int, restricted: bool) -> bool:
         """Mark a document restricted or not; False when there is no such document."""
         with self.transaction():

@@ -1,0 +1,69 @@
+"""The knowledge base as one object: what restricted documents do to everyone else's answers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.base import KnowledgeBase
+from kb.search import SearchRequest
+from kb.settings import Settings
+from tests.kb.conftest import make_passages, meta
+
+OPEN = ("The health visitor saw the baby crawling and cruising around the sofa.",
+        "The father was not assessed before the birth.",
+        "Safe sleep advice was given at every contact.")
+RESTRICTED = ("Unpublished: the baby was crawling and bleeding when the police arrived.",
+              "Unpublished: nobody asked about crawling, and the father was never seen.")
+
+
+def knowledge_base(data_dir: Path, with_restricted: bool) -> KnowledgeBase:
+    kb = KnowledgeBase(Settings(data_dir=data_dir))
+    kb.store.save_document("/r/open.md", "open", "md", meta("Open review", 2021), 0,
+                           make_passages(*OPEN))
+    if with_restricted:
+        kb.store.save_document("/r/secret.md", "secret", "md",
+                               meta("Secret review", 2023, restricted=True), 0,
+                               make_passages(*RESTRICTED))
+    kb.sync_index()
+    return kb
+
+
+def answers(kb: KnowledgeBase, include_restricted: bool = False) -> list:
+    found = []
+    for text in ("crawling", "cruising", "bleeding", "father", "baby crawling sofa"):
+        response = kb.search(SearchRequest.from_params({"q": text}), include_restricted)
+        found.append((text, response.total, [(r.passage.text, round(r.score, 6), r.snippet)
+                                             for r in response.results], response.suggestion))
+    similar = kb.similar_passages(kb.store.passages()[0], other_documents=False,
+                                  include_restricted=include_restricted)
+    found.append([(r.passage.text, round(r.score, 6)) for r in similar])
+    return found
+
+
+def test_restricted_documents_change_nothing_an_anonymous_visitor_gets(tmp_path: Path) -> None:
+    with knowledge_base(tmp_path / "with", True) as mixed, \
+            knowledge_base(tmp_path / "without", False) as open_only:
+        # Scores, order, snippets, suggestions and similar passages are exactly those of a
+        # knowledge base that never held the restricted report...
+        assert answers(mixed) == answers(open_only)
+        # ...while someone with access searches everything.
+        assert answers(mixed, include_restricted=True) != answers(open_only)
+        assert mixed.search(SearchRequest.from_params({"q": "bleeding"}), True).total == 1
+
+
+def test_the_open_index_follows_restrictions_as_they_change(tmp_path: Path) -> None:
+    with knowledge_base(tmp_path / "data", False) as kb:
+        assert not kb.open_index.exists()
+        document_id = kb.store.document_id_for_hash("open")
+        kb.store.set_restricted(document_id, True)
+        kb.sync_index()
+        assert kb.open_index.exists()
+        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0
+        assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 1
+        kb.store.set_restricted(document_id, False)
+        kb.sync_index()
+        assert not kb.open_index.exists()
+        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 1
+        kb.store.set_restricted(document_id, True)
+        kb.rebuild_index()
+        assert kb.open_index.exists()
+        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0
