@@ -194,6 +194,40 @@ def test_html_drops_scripts_and_navigation(tmp_path: Path) -> None:
     assert extracted.metadata["title"] == "Rapid review"
 
 
+def test_html_hidden_elements_are_not_indexed(tmp_path: Path) -> None:
+    page = tmp_path / "briefing.html"
+    page.write_text(
+        "<html><head><title>Briefing</title></head><body><h1>Briefing on neglect</h1>"
+        "<p>The health visitor saw the family at home.</p>"
+        "<p hidden>HIDDENATTR text.</p>"
+        "<div style='color: red; display:none'><p>DISPLAYNONE text.</p></div>"
+        "<section style='DISPLAY : NONE !important'>SHOUTED text.</section>"
+        "<p style='visibility:hidden'>VISHIDDEN text.</p>"
+        "<p>Seen <span aria-hidden='true'>ARIAHIDDEN</span>by all.</p>"
+        "<ul><li aria-hidden=\"TRUE\">ARIALIST item</li><li>Shown item</li></ul>"
+        "<p style='display: block'>Shown with a style.</p>"
+        "<p aria-hidden='false'>Shown to screen readers too.</p>"
+        "</body></html>", encoding="utf-8")
+    assert [b.text for b in extract(page).blocks] == [
+        "Briefing on neglect", "The health visitor saw the family at home.", "Seen by all.",
+        "• Shown item", "Shown with a style.", "Shown to screen readers too."]
+
+
+def test_html_text_directly_inside_a_div_is_indexed(tmp_path: Path) -> None:
+    page = tmp_path / "loose.html"
+    page.write_text(
+        "<!doctype html><html><body><h2>Learning</h2>"
+        "<div>Loose text in a <a href='#'>div</a>, outside any paragraph.</div>"
+        "<div class='card'>Before a paragraph<p>The paragraph.</p>after it <em>too</em>."
+        "<!-- a comment --><div>Nested loose text.</div></div>"
+        "<section>Section text.</section>Body text.<table><tr><td>Cell</td><td>Other</td></tr></table>"
+        "</body></html>", encoding="utf-8")
+    assert [(b.text, b.heading_level) for b in extract(page).blocks] == [
+        ("Learning", 2), ("Loose text in a div, outside any paragraph.", 0), ("Before a paragraph", 0),
+        ("The paragraph.", 0), ("after it too.", 0), ("Nested loose text.", 0), ("Section text.", 0),
+        ("Body text.", 0), ("Cell | Other", 0)]
+
+
 def test_docx_corpus_file_headings() -> None:
     extracted = extract(CORPUS / "2025-calder-vale-7-minute-briefing-adolescent-mental-health.docx")
     assert extracted.metadata["author"] == "Calder Vale Safeguarding Children Partnership"
