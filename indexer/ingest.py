@@ -21,7 +21,9 @@ from kb.base import KnowledgeBase
 from kb.lock import DataLock, IndexerBusy  # noqa: F401  (IndexerBusy: what ingest raises)
 from kb.model import DocumentMeta, Passage
 from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, check_size, extract
-from indexer.metadata import CatalogueError, read_catalogue, resolve_metadata
+from indexer.metadata import (
+    CatalogueError, catalogue_corrections, read_catalogue, resolve_metadata,
+)
 from indexer.segment import segment
 from indexer.tag import Tagger
 from indexer.workers import run_limited
@@ -200,6 +202,11 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
                 if known != content_hash:
                     kb.store.link_source(key, same_content, content_hash)
                 outcome = FileOutcome(key, "unchanged")
+                stored = kb.store.document(kb.store.document_id_for_hash(content_hash))
+                corrected = catalogue_corrections(catalogues[folder].get(path.name), stored.meta)
+                if corrected is not None:  # the file is the same, its catalogue row is not
+                    kb.store.update_metadata(stored.id, corrected)
+                    outcome = FileOutcome(key, "updated", reason="catalogue entry changed")
                 report.outcomes.append(outcome)
                 notify(outcome)
                 continue

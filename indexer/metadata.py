@@ -7,6 +7,8 @@ file's creation date is the last resort for the year. Empty values fall through.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import csv
 import re
 from pathlib import Path
@@ -187,3 +189,23 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     restricted = _parse_bool(_first(row.get("restricted"), declared.get("restricted")))
     return DocumentMeta(title=title, publisher=publisher, year=year, kind=kind, scope=scope,
                         restricted=bool(restricted))
+
+
+def catalogue_corrections(row: dict[str, str] | None, meta: DocumentMeta) -> DocumentMeta | None:
+    """``meta`` with what its catalogue row now says, or None when the row changes nothing.
+
+    For a file read before: the catalogue still wins over what was read or inferred. A
+    row may restrict a document but never lifts a restriction (`kb restrict --lift` does).
+    """
+    if not row:
+        return None
+    corrected = replace(
+        meta,
+        title=_first(row.get("title")) or meta.title,
+        publisher=_first(row.get("publisher")) or meta.publisher,
+        year=_year(row.get("year", "")) or meta.year,
+        kind=row.get("kind") if row.get("kind") in KINDS else meta.kind,
+        scope=row.get("scope") if row.get("scope") in SCOPES else meta.scope,
+        restricted=meta.restricted or bool(_parse_bool(row.get("restricted", ""))))
+    return corrected if corrected != meta else None
+

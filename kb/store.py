@@ -360,6 +360,26 @@ class Store:
                 self._insert_themes(passage)
                 self._queue_for_index([passage.id])
 
+    def update_metadata(self, document_id: int, meta: DocumentMeta) -> None:
+        """Change a stored document's metadata; its passages are queued for the index."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET title = ?, publisher = ?, year = ?, kind = ?, scope = ?, "
+                "restricted = ? WHERE id = ?",
+                (meta.title, meta.publisher, meta.year, meta.kind, meta.scope,
+                 int(meta.restricted), document_id))
+            self._queue_for_index([row[0] for row in self.conn.execute(
+                "SELECT id FROM passages WHERE document_id = ?", (document_id,))])
+            if meta.restricted:
+                self._restrict_collected(document_id)
+
+    def _restrict_collected(self, document_id: int) -> None:
+        """Collections' copies of a restricted document's passages are restricted too (they
+        stay so even once the report is withdrawn)."""
+        self.conn.execute(
+            "UPDATE collection_items SET restricted = 1 WHERE document_hash = "
+            "(SELECT content_hash FROM documents WHERE id = ?)", (document_id,))
+
     def has_restricted(self) -> bool:
         """Whether any document is restricted."""
         return bool(self.conn.execute(
@@ -370,10 +390,8 @@ class Store:
         with self.transaction():
             cursor = self.conn.execute(
                 "UPDATE documents SET restricted = ? WHERE id = ?", (int(restricted), document_id))
-            if restricted:  # collections' copies of its passages too, even once withdrawn
-                self.conn.execute(
-                    "UPDATE collection_items SET restricted = 1 WHERE document_hash = "
-                    "(SELECT content_hash FROM documents WHERE id = ?)", (document_id,))
+            if restricted:
+                self._restrict_collected(document_id)
             self.conn.execute(
                 "INSERT OR REPLACE INTO index_queue (passage_id, op) "
                 "SELECT id, 'add' FROM passages WHERE document_id = ?", (document_id,))

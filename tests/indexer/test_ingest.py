@@ -63,6 +63,30 @@ def test_changed_file_is_read_again_and_replaces_its_passages(kb: KnowledgeBase,
     assert all("Child K" not in r.passage.text for r in kb.search(SearchRequest(q="Child K")).results)
 
 
+def test_a_corrected_catalogue_entry_is_taken_without_reading_the_file_again(
+        kb: KnowledgeBase, tmp_path: Path) -> None:
+    folder = _small_folder(tmp_path, PDF_A)
+    header = "file,title,publisher,year,kind,scope,restricted\n"
+    catalogue = folder / "catalogue.csv"
+    catalogue.write_text(header + f"{PDF_A},Rapid review K,Calder Vale Partnership,2020,"
+                                  "rapid-review,local,no\n")
+    ingest(kb, [folder])
+    catalogue.write_text(header + f"{PDF_A},Rapid review: Child K (corrected),,2021,,,yes\n")
+    report = ingest(kb, [folder])
+    assert report.counts["updated"] == 1 and report.outcomes[0].reason == "catalogue entry changed"
+    meta = kb.store.documents()[0].meta
+    assert (meta.title, meta.publisher, meta.year, meta.restricted) == (
+        "Rapid review: Child K (corrected)", "Calder Vale Partnership", 2021, True)
+    assert kb.search(SearchRequest(q="Child K")).total == 0  # restricted: hidden at once
+    found = kb.search(SearchRequest.from_params({"q": "corrected", "year": "2021"}),
+                      include_restricted=True)
+    assert found.total > 0  # the title and year reached the index
+    # A row that no longer says "yes" does not lift the restriction; nothing else changed.
+    catalogue.write_text(header + f"{PDF_A},Rapid review: Child K (corrected),,2021,,,no\n")
+    assert ingest(kb, [folder]).counts["unchanged"] == 1
+    assert kb.store.documents()[0].meta.restricted
+
+
 def test_removed_files_go_only_with_prune(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = _small_folder(tmp_path, PDF_A, PDF_B)
     ingest(kb, [folder])
