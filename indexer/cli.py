@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from kb.base import KnowledgeBase
+from kb.model import KINDS
 from kb.lock import DataLock, IndexerBusy
 from kb.search import SearchRequest, SearchRequestError
 from kb.settings import Settings
@@ -367,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("query")
     sub.add_argument("--theme", action="append", metavar="ID")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
-    sub.add_argument("--kind", action="append", metavar="KIND")
+    sub.add_argument("--kind", action="append", choices=KINDS)
     sub.add_argument("--age", action="append", choices=["baby", "young-child", "adolescent"])
     sub.add_argument("--type", action="append",
                      choices=["recommendation", "finding", "good-practice", "other"])
@@ -413,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = sub.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="trends and recurrence as JSON")
     output.add_argument("--csv", action="store_true", help="one row per theme, year and scope")
-    sub.add_argument("--kind", action="append", metavar="KIND")
+    sub.add_argument("--kind", action="append", choices=KINDS)
     sub.add_argument("--publisher", action="append", metavar="NAME")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
     sub.add_argument("--year-from", type=int)

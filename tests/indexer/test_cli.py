@@ -55,6 +55,10 @@ def test_usage_errors_give_exit_status_2(tmp_path: Path, capsys) -> None:
     assert code == EXIT_USAGE and str(bad_themes) in err
     code, _, err = run(capsys, "search", "father", "--theme", "fathers", "--data", str(tmp_path))
     assert code == EXIT_USAGE and "no such theme: fathers" in err
+    for command in (["search", "father"], ["trends"]):
+        with pytest.raises(SystemExit) as raised:
+            main([*command, "--kind", "serious-case-review", "--data", str(tmp_path)])
+        assert raised.value.code == EXIT_USAGE
 
 
 def test_data_directory_comes_from_the_environment(tmp_path: Path, capsys, monkeypatch) -> None:
