@@ -717,16 +717,66 @@ def _check_docx_archive(path: Path) -> None:
         raise ExtractionError("not a DOCX file: word/document.xml is missing")
 
 
+# Elements that only wrap content: a content control's w:sdtContent holds what it shows, the others
+# hold their runs (or paragraphs, tables, rows, cells) directly. w:del and w:moveFrom are not shown.
+DOCX_WRAPPERS = frozenset({"hyperlink", "ins", "moveTo", "smartTag", "customXml", "fldSimple", "sdtContent"})
+
+
+def _docx_name(element) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _docx_children(element, names: frozenset[str] | set[str]) -> Iterator:
+    """Children named in `names` in document order, looking through content controls and wrappers."""
+    for child in element.iterchildren():
+        name = _docx_name(child)
+        if name in names:
+            yield child
+        elif name == "sdt" or name in DOCX_WRAPPERS:
+            yield from _docx_children(child, names)
+
+
+def _docx_paragraph_text(p) -> str:
+    """Text of a w:p, including runs in content controls, hyperlinks and tracked insertions."""
+    return "".join(run.text for run in _docx_children(p, {"r"}))
+
+
+def _docx_cell_text(tc) -> str:
+    texts = []
+    for child in _docx_children(tc, {"p", "tbl"}):
+        if _docx_name(child) == "p":
+            texts.append(_docx_paragraph_text(child))
+        else:
+            texts.extend(" | ".join(row) for row in _docx_table_rows(child))
+    return _squash(" ".join(texts))
+
+
+def _docx_table_rows(tbl) -> Iterator[list[str]]:
+    """The cell texts of each row; a cell merged with the one above repeats its text."""
+    above: dict[int, str] = {}
+    for tr in _docx_children(tbl, {"tr"}):
+        row: list[str] = []
+        here: dict[int, str] = {}
+        column = 0
+        for tc in _docx_children(tr, {"tc"}):
+            text = above.get(column, "") if tc.vMerge == "continue" else _docx_cell_text(tc)
+            row.append(text)
+            here[column] = text
+            column += tc.grid_span
+        above = here
+        yield row
+
+
 def _docx_items(document) -> Iterator[tuple[str, object]]:
-    """Paragraphs and tables of a document body, in order."""
-    from docx.table import Table
+    """Paragraphs and tables of a document body in order, including those in content controls."""
     from docx.text.paragraph import Paragraph
 
-    for child in document.element.body.iterchildren():
-        if child.tag.endswith("}p"):
+    for child in _docx_children(document.element.body, {"p", "tbl"}):
+        if _docx_name(child) == "p":
             yield "p", Paragraph(child, document)
-        elif child.tag.endswith("}tbl"):
-            yield "table", Table(child, document)
+        else:
+            yield "table", child
 
 
 def _docx_style_level(style_name: str) -> int:
@@ -747,12 +797,12 @@ def _extract_docx(path: Path) -> Extracted:
     blocks: list[Block] = []
     for kind, item in _docx_items(document):
         if kind == "table":
-            for row in item.rows:
-                cells = list(dict.fromkeys(_squash(cell.text) for cell in row.cells))
+            for row in _docx_table_rows(item):
+                cells = list(dict.fromkeys(row))
                 if any(cells):
                     blocks.append(Block(" | ".join(cells)))
             continue
-        text = _squash(item.text)
+        text = _squash(_docx_paragraph_text(item._p))
         if not text:
             continue
         style = item.style.name if item.style is not None else ""

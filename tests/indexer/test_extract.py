@@ -5,6 +5,7 @@ import random
 import re
 from pathlib import Path
 
+import docx
 import pytest
 from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
@@ -242,6 +243,65 @@ def test_docx_styles_lists_and_tables(styled_docx: Path) -> None:
         ("Rapid Review: Child Z", 1), ("1. Learning", 1), ("The review found:", 0),
         ("• Nobody spoke to Child Z alone.", 0), ("Agency | Contacts", 0), ("School | 12", 0)]
     assert extracted.metadata["title"] == "Rapid Review: Child Z"
+
+
+def _content_control(*elements) -> object:
+    """A block-level content control (w:sdt) holding the given body elements, placed where the first was."""
+    from docx.oxml import OxmlElement
+
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    sdt.append(OxmlElement("w:sdtPr"))
+    sdt.append(content)
+    elements[0].addprevious(sdt)
+    for element in elements:
+        content.append(element)
+    return sdt
+
+
+def test_docx_content_controls_are_read_in_document_order(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("1. Learning", level=1)
+    document.add_paragraph("A paragraph before the content control.")
+    inside = [document.add_paragraph("Text inside a content control, shown like any paragraph."),
+              document.add_paragraph("A listed point inside it.", style="List Bullet")]
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Agency", "Contacts"
+    table.cell(1, 0).text, table.cell(1, 1).text = "School", "12"
+    _content_control(*(p._p for p in inside), table._tbl)
+    nested = document.add_paragraph("A control inside a control.")
+    _content_control(_content_control(nested._p))
+    inline = document.add_paragraph("The father was ")
+    _content_control(inline.add_run("not seen")._r)  # an inline content control inside the paragraph
+    inline.add_run(" by the health visitor.")
+    document.add_heading("2. Agencies", level=1)
+    rows = document.add_table(rows=3, cols=2)
+    for index, (name, count) in enumerate([("Agency", "Contacts"), ("Police", "3"), ("Health", "9")]):
+        rows.cell(index, 0).text, rows.cell(index, 1).text = name, count
+    _content_control(rows.rows[1]._tr, rows.rows[2]._tr)  # a repeating section of rows
+    _content_control(rows.rows[0]._tr.tc_lst[1])  # a single cell in a control
+    document.add_paragraph("The last paragraph.")
+    path = tmp_path / "controls.docx"
+    document.save(path)
+    assert [(b.text, b.heading_level) for b in extract(path).blocks] == [
+        ("1. Learning", 1), ("A paragraph before the content control.", 0),
+        ("Text inside a content control, shown like any paragraph.", 0), ("• A listed point inside it.", 0),
+        ("Agency | Contacts", 0), ("School | 12", 0), ("A control inside a control.", 0),
+        ("The father was not seen by the health visitor.", 0), ("2. Agencies", 1),
+        ("Agency | Contacts", 0), ("Police | 3", 0), ("Health | 9", 0), ("The last paragraph.", 0)]
+
+
+def test_docx_merged_table_cells(tmp_path: Path) -> None:
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for row, texts in enumerate([("Agency", "2021", "2022"), ("Police", "3", "4"), ("", "5", "6")]):
+        for column, text in enumerate(texts):
+            table.cell(row, column).text = text
+    table.cell(1, 0).merge(table.cell(2, 0))  # "Police" spans two rows
+    table.cell(0, 1).merge(table.cell(0, 2))  # a heading over two columns
+    table.cell(0, 1).text = "Contacts"
+    path = tmp_path / "merged.docx"
+    document.save(path)
+    assert [b.text for b in extract(path).blocks] == ["Agency | Contacts", "Police | 3 | 4", "Police | 5 | 6"]
 
 
 def test_plain_text_paragraphs_and_headings(tmp_path: Path) -> None:
