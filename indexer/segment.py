@@ -8,6 +8,9 @@ from indexer.extract import Block
 from kb.model import Passage
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])['\"’”)]*\s+(?=[\"“‘(]?[A-Z0-9•])")
+# Within a sentence too long for one passage: clauses, then phrases.
+CLAUSE_BREAK = re.compile(r"(?<=[;:])\s+")
+PHRASE_BREAK = re.compile(r"(?<=,)\s+")
 CONTENTS_TITLES = frozenset({"contents", "table of contents"})
 CONTENTS_ENTRY_WORDS = 15
 # A paragraph opening a numbered item ("Recommendation 3:", "Finding 2.") starts its own passage,
@@ -50,27 +53,42 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-def _split_long(text: str, max_words: int) -> list[str]:
-    """Split at sentence boundaries into roughly equal parts of at most max_words (where sentences allow)."""
+def _units(text: str, max_words: int, breaks: tuple[re.Pattern[str], ...] = ()) -> list[str]:
+    """Pieces of text of at most max_words: sentences, or for a longer sentence its clauses,
+    or for a longer clause its words."""
+    if _word_count(text) <= max_words:
+        return [text]
+    if not breaks:
+        return text.split()
+    pieces = [piece for piece in breaks[0].split(text) if piece.strip()]
+    return [unit for piece in pieces for unit in _units(piece, max_words, breaks[1:])]
+
+
+def _split_long(text: str, max_words: int, min_words: int = 40) -> list[str]:
+    """Split into roughly equal parts of at most max_words: at sentence boundaries where sentences
+    allow, else at clause boundaries (';', ':', then ','), else between words."""
     total = _word_count(text)
     if total <= max_words:
         return [text]
-    sentences = SENTENCE_BREAK.split(text)
+    units = _units(text, max_words, (SENTENCE_BREAK, CLAUSE_BREAK, PHRASE_BREAK))
     parts_needed = -(-total // max_words)
     target = total / parts_needed
-    parts: list[str] = []
+    parts: list[list[str]] = []
     current: list[str] = []
     words = 0
-    for sentence in sentences:
-        count = _word_count(sentence)
+    for unit in units:
+        count = _word_count(unit)
         if current and (words + count > max_words or words >= target):
-            parts.append(" ".join(current))
+            parts.append(current)
             current, words = [], 0
-        current.append(sentence)
+        current.append(unit)
         words += count
     if current:
-        parts.append(" ".join(current))
-    return parts
+        parts.append(current)
+    if len(parts) > 1 and words < min_words and \
+            _word_count(" ".join(parts[-2] + parts[-1])) <= max_words:  # a short tail joins the part before
+        parts[-2].extend(parts.pop())
+    return [" ".join(part) for part in parts]
 
 
 def _passage_groups(blocks: list[Block], min_words: int, max_words: int) -> list[list[Block]]:
@@ -102,7 +120,7 @@ def segment(blocks: list[Block], min_words: int = 40, max_words: int = 300) -> l
         for group in _passage_groups(section.blocks, min_words, max_words):
             text = "\n".join(block.text.strip() for block in group)
             pages = [page for block in group for page in (block.page_start, block.page_end) if page is not None]
-            for part in _split_long(text, max_words):
+            for part in _split_long(text, max_words, min_words):
                 passages.append(Passage(
                     seq=len(passages), text=part,
                     page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,

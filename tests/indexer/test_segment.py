@@ -1,6 +1,7 @@
 """Passages from blocks: word bounds, heading paths, and no merging across headings."""
 from __future__ import annotations
 
+import docx
 import pytest
 
 from indexer.extract import Block, extract
@@ -85,3 +86,68 @@ def test_corpus_heading_path() -> None:
     passage = next(p for p in passages if p.heading_path[-1] == "6.3 Professional curiosity")
     assert passage.heading_path[-2].startswith("6. ")
     assert passage.page_start == 5
+
+
+def _sizes_within_bounds(passages) -> list[int]:
+    sizes = [len(p.text.split()) for p in passages]
+    assert all(40 <= size <= 300 for size in sizes), sizes
+    return sizes
+
+
+def test_long_block_without_any_punctuation_splits_between_words() -> None:
+    text = " ".join(f"word{i}" for i in range(700))
+    passages = segment([Block("Findings", 2, 2, 1), Block(text, 2, 3)])
+    assert len(_sizes_within_bounds(passages)) == 3
+    assert " ".join(p.text for p in passages) == text
+    assert all((p.page_start, p.page_end, p.heading_path) == (2, 3, ["Findings"]) for p in passages)
+
+
+def test_long_sentence_of_clauses_splits_at_semicolons() -> None:
+    clauses = [f"clause {i} " + " ".join(f"w{i}x{j}" for j in range(18)) for i in range(35)]  # 700 words
+    text = "; ".join(clauses) + "."
+    passages = segment([Block(text)])
+    assert len(_sizes_within_bounds(passages)) == 3
+    assert all(p.text.endswith(";") for p in passages[:-1]) and passages[-1].text.endswith(".")
+    assert " ".join(p.text for p in passages) == text
+
+
+def test_long_sentence_prefers_semicolons_and_colons_to_commas() -> None:
+    # 4 parts of 100 words each, joined by ':' and ';', each part with commas every 10 words
+    parts = [", ".join(" ".join(f"p{k}w{i}x{j}" for j in range(10)) for i in range(10)) for k in range(4)]
+    text = f"{parts[0]}: {parts[1]}; {parts[2]}; {parts[3]}"
+    passages = segment([Block(text)])
+    _sizes_within_bounds(passages)
+    assert [p.text for p in passages] == [f"{parts[0]}: {parts[1]};", f"{parts[2]}; {parts[3]}"]
+
+
+def test_long_sentence_with_commas_only_splits_at_commas() -> None:
+    phrases = [" ".join(f"c{i}x{j}" for j in range(15)) for i in range(40)]  # 600 words
+    text = ", ".join(phrases)
+    passages = segment([Block(text)])
+    assert len(_sizes_within_bounds(passages)) == 2
+    assert passages[0].text.endswith(",")
+    assert " ".join(p.text for p in passages) == text
+
+
+def test_one_unpunctuated_sentence_among_ordinary_ones() -> None:
+    ordinary = [f"Sentence {i} has exactly seven words here." for i in range(20)]  # 140 words
+    run_on = " ".join(f"word{i}" for i in range(450))
+    text = " ".join(ordinary[:10]) + " " + run_on + ". " + " ".join(ordinary[10:])
+    passages = segment([Block(text)])
+    _sizes_within_bounds(passages)
+    assert " ".join(p.text for p in passages) == text
+    assert passages[0].text.startswith("Sentence 0 ") and passages[-1].text.endswith("Sentence 19 has exactly "
+                                                                                      "seven words here.")
+
+
+def test_run_on_paragraphs_in_a_real_file_give_passages_within_bounds(tmp_path) -> None:
+    document = docx.Document()
+    document.add_heading("4. Findings", level=1)
+    document.add_paragraph(" ".join(f"word{i}" for i in range(700)))
+    document.add_paragraph("; ".join(f"clause {i} " + " ".join(f"w{i}x{j}" for j in range(18))
+                                     for i in range(35)))
+    path = tmp_path / "run-on.docx"
+    document.save(path)
+    passages = segment(extract(path).blocks)
+    assert len(_sizes_within_bounds(passages)) == 6
+    assert all(p.heading_path == ["4. Findings"] for p in passages)
