@@ -566,7 +566,9 @@ class SearchIndex:
         parser.remove_plugin_class(qparser.WildcardPlugin)
         parser.remove_plugin_class(qparser.BoostPlugin)
         parser.remove_plugin_class(qparser.RangePlugin)
-        parser.add_plugin(qparser.PlusMinusPlugin())
+        # + and - only at the start of a word: "self-harm" and "co-sleeping" leave nothing out.
+        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
+                                                  minusexpr=r"(?<![^\s(])-"))
         notice = None
         try:
             parsed = parser.parse(text)

@@ -337,3 +337,11 @@ def test_did_you_mean_keeps_the_query_and_picks_the_closest_spelling(corpus_kb) 
     assert suggestion('"safe sleap" -sofaa') == '"safe sleep" -sofa'
     assert suggestion("father") is None
     assert suggestion("zzqxwv plorf") is None  # nothing close enough: no guess
+
+
+def test_a_hyphen_inside_a_word_leaves_nothing_out(corpus_kb) -> None:
+    from kb.search import SearchRequest
+
+    for text, wanted in (("self-harm", "harm"), ("co-sleeping on sofa", "sleep")):
+        response = corpus_kb.search(SearchRequest.from_params({"q": text}))
+        assert all(wanted in r.passage.text.lower() for r in response.results[:3]), text
