@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from kb.index import FACETS, IndexQuery
 from kb.model import AGE_GROUPS, KIND_LABELS, PASSAGE_TYPES, SCOPES, Document, Passage
+from kb.taxonomy import Taxonomy, load_taxonomy
 
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
@@ -41,10 +43,14 @@ FACET_LABELS: dict[str, str] = {
     "agency": "Agency",
 }
 
+#: Fallback labels; the facets data (``kb/facets.toml`` or a taxonomy's own ``[facets]``) wins.
 AGE_LABELS = {"baby": "Babies (under 2)", "young-child": "Young children", "adolescent": "Adolescents"}
 TYPE_LABELS = {"recommendation": "Recommendation", "finding": "Finding",
                "good-practice": "Good practice", "other": "Other"}
 SCOPE_LABELS = {"local": "Local", "national": "National"}
+
+#: The table of the facets data that labels each facet's values (``[agencies.police] label = ...``).
+_FACET_TABLES = {"agency": "agencies", "age_group": "age_groups", "passage_type": "passage_types"}
 
 
 class SearchRequestError(ValueError):
@@ -111,6 +117,9 @@ class SearchRequest:
         if sort not in SORTS:
             raise SearchRequestError(f"sort must be one of {', '.join(SORTS)}, not {sort[:20]!r}")
         facet_values = {name: values(param) for name, param in FACET_PARAMS.items()}
+        for year in facet_values["year"]:
+            if not year.isdigit():
+                raise SearchRequestError(f"year must be a whole number, not {year[:20]!r}")
         return cls(q=query_text, sort=sort,
                    year_from=number("year_from", 0, 9999), year_to=number("year_to", 0, 9999),
                    page=number("page", 1, 10_000) or 1,
@@ -181,6 +190,8 @@ class SearchResponse:
     facets: dict[str, list[FacetCount]]
     notice: str | None = None
     suggestion: str | None = None
+    #: The page asked for when it was past the last one and the last page was given instead.
+    page_asked: int | None = None
 
     @property
     def pages(self) -> int:
@@ -200,6 +211,8 @@ class SearchResponse:
             "facets": {name: [{"value": f.value, "label": f.label, "count": f.count,
                                "selected": f.selected} for f in values]
                        for name, values in self.facets.items()},
+            # The URL parameter that filters on each facet: age_group is ``age``, passage_type ``type``.
+            "facet_params": {name: FACET_PARAMS[name] for name in self.facets if name in FACET_PARAMS},
         }
 
     @property
@@ -236,10 +249,52 @@ def result_dict(result: PassageResult) -> dict:
     }
 
 
-def facet_label(name: str, value: str, theme_label=None) -> str:
-    """A person-readable label for a facet value."""
+def within_pages(run: Callable[[SearchRequest], SearchResponse],
+                 request: SearchRequest) -> SearchResponse:
+    """``run(request)``, except that a page past the last gives the last page instead.
+
+    The response's request then holds the page given, and ``page_asked`` the page asked for,
+    so a page can say so and its links follow on from the page shown.
+    """
+    response = run(request)
+    if request.page > response.pages:
+        response = run(replace(request, page=response.pages))
+        response.page_asked = request.page
+    return response
+
+
+@lru_cache(maxsize=1)
+def _shipped_facets() -> dict:
+    return load_taxonomy().facets
+
+
+def _facets_data(theme_label) -> dict:
+    """The facets data of the taxonomy whose ``label`` method ``theme_label`` is, else the shipped."""
+    owner = getattr(theme_label, "__self__", None)
+    if isinstance(owner, Taxonomy):
+        return owner.facets
+    try:
+        return _shipped_facets()
+    except Exception:  # labels are a nicety: an unreadable taxonomy leaves the ids
+        return {}
+
+
+def facet_label(name: str, value: str, theme_label=None, facets: Mapping | None = None) -> str:
+    """A person-readable label for a facet value.
+
+    Themes are labelled by ``theme_label`` (a taxonomy's ``label``); agencies and age groups
+    by the ``label`` of their entry in the facets data (``facets``, else that taxonomy's,
+    else ``kb/facets.toml``); kinds, scopes and passage types by the tables here.
+    """
     if name == "theme" and theme_label:
         return theme_label(value)
+    if name in _FACET_TABLES:
+        table = (facets if facets is not None else _facets_data(theme_label)).get(
+            _FACET_TABLES[name], {})
+        entry = table.get(value) if isinstance(table, Mapping) else None
+        if isinstance(entry, Mapping) and isinstance(entry.get("label"), str) \
+                and entry["label"].strip():
+            return entry["label"].strip()
     return {
         "kind": KIND_LABELS, "age_group": AGE_LABELS, "passage_type": TYPE_LABELS,
         "scope": SCOPE_LABELS,
@@ -255,6 +310,7 @@ def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
     values = dict(counts)
     for value in selected:
         values.setdefault(value, 0)
+    facets = _facets_data(theme_label) if name in _FACET_TABLES else None
     if name == "year":
         ordered = sorted(values, key=lambda v: v, reverse=True)
     elif name in _FACET_ORDER:
@@ -262,7 +318,7 @@ def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
         ordered = sorted(values, key=lambda v: known.index(v) if v in known else len(known))
     else:
         ordered = sorted(values, key=lambda v: (-values[v], v))
-    return [FacetCount(value=v, label=facet_label(name, v, theme_label), count=values[v],
+    return [FacetCount(value=v, label=facet_label(name, v, theme_label, facets), count=values[v],
                        selected=v in selected) for v in ordered if v not in ("", "0")]
 
 

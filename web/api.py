@@ -12,7 +12,7 @@ from kb.collection import CollectionItem, list_collections
 from kb.export import FORMATS
 from kb.model import Document, Passage
 from kb.recommendations import search_recommendations
-from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError
+from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
 from kb.similarity import Echo
 from kb.taxonomy import Theme
 from kb.trends import Recurrence, TrendFilters, recurrence, repeated_national_learning, theme_trends
@@ -42,9 +42,11 @@ def _search_request() -> SearchRequest:
 
 @bp.get("/search")
 def search() -> Response:
-    """The search page's results as JSON (``SearchResponse.to_dict()``)."""
-    return jsonify(current_kb().search(_search_request(),
-                                       include_restricted=can_see_restricted()).to_dict())
+    """The search page's results as JSON (``SearchResponse.to_dict()``); a page past the
+    last gives the last page (``page`` says which)."""
+    kb, include_restricted = current_kb(), can_see_restricted()
+    return jsonify(within_pages(lambda asked: kb.search(asked, include_restricted=include_restricted),
+                                _search_request()).to_dict())
 
 
 @bp.get("/search.csv")
@@ -219,8 +221,9 @@ def recommendation_register() -> Response:
         search_request = register_request()
     except SearchRequestError as error:
         abort(400, description=str(error))
-    response = search_recommendations(current_kb(), search_request,
-                                      include_restricted=can_see_restricted())
+    kb, include_restricted = current_kb(), can_see_restricted()
+    response = within_pages(lambda asked: search_recommendations(
+        kb, asked, include_restricted=include_restricted), search_request)
     earlier = earlier_recommendations(response)
     data = response.to_dict()
     for result, found in zip(response.results, data["results"]):

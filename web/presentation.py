@@ -99,6 +99,11 @@ def active_filters(search: SearchRequest, labels: dict[str, dict[str, str]],
     return chips
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``word`` for a count of one, else ``words`` (default: ``word`` + "s"): 1 passage, 2 passages."""
+    return word if count == 1 else (words if words is not None else word + "s")
+
+
 def document_kind(document: Document) -> str:
     return KIND_LABELS.get(document.meta.kind, document.meta.kind)
 
@@ -115,5 +120,6 @@ def register_template_helpers(app: Flask) -> None:
         document_kind=document_kind, theme_label=theme_label, FACET_LABELS=FACET_LABELS,
         FACET_PARAMS=FACET_PARAMS, SCOPE_LABELS=SCOPE_LABELS, TYPE_LABELS=TYPE_LABELS,
         HTMX_VERSION=HTMX_VERSION)
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, make_response, render_template, request, url_for
 
 from kb.recommendations import made_before, search_recommendations
-from kb.search import MAX_QUERY_CHARS, SearchRequest, SearchRequestError, SearchResponse
+from kb.search import (
+    MAX_QUERY_CHARS, SearchRequest, SearchRequestError, SearchResponse, within_pages,
+)
 from kb.similarity import Echo
 from web.knowledge import can_see_restricted, current_kb
 from web.presentation import active_filters
-from web.search import vary_on_htmx, wants_partial
+from web.search import keep_url_in_step, vary_on_htmx, wants_partial
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
@@ -51,14 +53,16 @@ def index() -> Response:
         page = render_template(template, search=typed, response=None, error=str(error),
                                filters=[], made_before={})
         return vary_on_htmx(make_response(page, 400))
-    response = search_recommendations(current_kb(), search,
-                                      include_restricted=can_see_restricted())
+    kb, include_restricted = current_kb(), can_see_restricted()
+    response = within_pages(lambda asked: search_recommendations(
+        kb, asked, include_restricted=include_restricted), search)
+    search = response.request
     labels = {facet: {count.value: count.label for count in counts}
               for facet, counts in response.facets.items()}
     page = render_template(template, search=search, response=response, error=None,
                            filters=active_filters(search, labels, url=register_url),
                            made_before=earlier_recommendations(response))
-    return vary_on_htmx(make_response(page))
+    return keep_url_in_step(vary_on_htmx(make_response(page)), response, register_url)
 
 
 def _register_template_helpers(state) -> None:

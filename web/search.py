@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from kb.search import MAX_QUERY_CHARS, SearchRequest, SearchRequestError, SearchResponse
+from kb.search import (
+    MAX_QUERY_CHARS, SearchRequest, SearchRequestError, SearchResponse, within_pages,
+)
 from web.knowledge import can_see_restricted, current_kb
-from web.presentation import active_filters
+from web.presentation import active_filters, search_url
 
 bp = Blueprint("search", __name__)
 
@@ -31,10 +33,20 @@ def search() -> Response:
         typed = SearchRequest(q=request.args.get("q", "")[:MAX_QUERY_CHARS])
         page = render_template(template, search=typed, response=None, error=str(error), filters=[])
         return vary_on_htmx(make_response(page, 400))
-    response = current_kb().search(search_request, include_restricted=can_see_restricted())
+    kb, include_restricted = current_kb(), can_see_restricted()
+    response = within_pages(lambda asked: kb.search(asked, include_restricted=include_restricted),
+                            search_request)
+    search_request = response.request  # the page shown, when the one asked for was past the last
     page = render_template(template, search=search_request, response=response, error=None,
                            filters=active_filters(search_request, _value_labels(response)))
-    return vary_on_htmx(make_response(page))
+    return keep_url_in_step(vary_on_htmx(make_response(page)), response, search_url)
+
+
+def keep_url_in_step(response: Response, found: SearchResponse, url) -> Response:
+    """After an htmx swap of a page past the last, the address bar shows the page given."""
+    if found.page_asked is not None and wants_partial():
+        response.headers["HX-Push-Url"] = url(found.request)
+    return response
 
 
 def _value_labels(response: SearchResponse) -> dict[str, dict[str, str]]:

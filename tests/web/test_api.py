@@ -80,3 +80,40 @@ def test_search_page_and_api_agree(client: FlaskClient) -> None:
     page = soup(client.get("/", query_string=params))
     titles = [a.get_text(strip=True) for a in page.select(".result-group h2 a")]
     assert titles == list(dict.fromkeys(r["title"] for r in found["results"]))
+
+
+def test_api_labels_agencies_and_names_each_facets_url_parameter(client: FlaskClient) -> None:
+    found = client.get("/api/search", query_string={"q": "father"}).get_json()
+    agencies = {value["value"]: value["label"] for value in found["facets"]["agency"]}
+    assert agencies["health-visiting"] == "Health visiting"
+    assert agencies["childrens-social-care"] == "Children's social care"
+    assert all(label != value for value, label in agencies.items())
+    assert found["facet_params"]["age_group"] == "age"
+    assert found["facet_params"]["passage_type"] == "type"
+    # The named parameter filters: a value from the facets, sent back under its parameter.
+    baby = client.get("/api/search", query_string={"q": "father", "age": "baby"}).get_json()
+    count = next(v["count"] for v in found["facets"]["age_group"] if v["value"] == "baby")
+    assert baby["total"] == count
+
+
+def test_api_page_past_the_last_gives_the_last_page(client: FlaskClient) -> None:
+    first = client.get("/api/search", query_string={"q": "father"}).get_json()
+    last = client.get("/api/search", query_string={"q": "father", "page": first["pages"]}).get_json()
+    past = client.get("/api/search", query_string={"q": "father", "page": "99"}).get_json()
+    assert first["pages"] > 1 and past["page"] == past["pages"] == first["pages"]
+    assert past["results"] and past["results"] == last["results"]
+    register = client.get("/api/recommendations", query_string={"page": "999"}).get_json()
+    assert register["page"] == register["pages"] and register["results"]
+
+
+def test_api_unknown_facet_values_match_nothing_and_malformed_numbers_are_400(
+        client: FlaskClient) -> None:
+    for param in ("kind", "theme", "agency", "age", "type"):
+        found = client.get("/api/search", query_string={param: "foo"})
+        assert found.status_code == 200, param
+        assert found.get_json()["total"] == 0
+    assert client.get("/api/search", query_string={"year": "1800"}).get_json()["total"] == 0
+    for param in ("year", "year_from", "year_to", "page", "per_page"):
+        response = client.get("/api/search", query_string={param: "abc"})
+        assert response.status_code == 400, param
+        assert response.get_json() == {"error": f"{param} must be a whole number, not 'abc'"}

@@ -202,6 +202,8 @@ def test_the_result_count_is_a_polite_live_region(client: FlaskClient) -> None:
     ({"year_from": "last year"}, "year_from must be a whole number"),
     ({"sort": "oldest"}, "sort must be one of"),
     ({"q": "x" * 501}, "too long"),
+    ({"year": "abc"}, "year must be a whole number, not 'abc'"),
+    ({"page": "two"}, "page must be a whole number"),
 ])
 def test_bad_parameters_give_a_page_with_the_reason_and_status_400(
         client: FlaskClient, params: dict, message: str) -> None:
@@ -253,3 +255,71 @@ def test_markup_in_reports_is_shown_as_text(hostile_app) -> None:
     assert "<script>alert" not in html
     listed = client.get("/", query_string={"q": "father"}).get_data(as_text=True)
     assert "<script>alert" not in listed and "alert(2)" in listed
+
+
+def test_the_search_box_takes_focus_only_on_the_empty_home_page(client: FlaskClient) -> None:
+    assert soup(client.get("/")).find("input", id="q").has_attr("autofocus")
+    for params in ({"q": QUERY}, {"scope": "local"}, {"year_from": "2020"}, {"year_from": "x"},
+                   {"q": QUERY, "theme": "babies", "page": "2"}):
+        box = soup(client.get("/", query_string=params)).find("input", id="q")
+        assert not box.has_attr("autofocus"), params
+
+
+def test_agencies_show_their_labels_in_the_sidebar_and_chips(client: FlaskClient) -> None:
+    page = soup(client.get("/", query_string=[("q", QUERY), ("agency", "health-visiting")]))
+    box = page.find("input", attrs={"name": "agency", "value": "childrens-social-care"})
+    label = page.find("label", attrs={"for": box["id"]})
+    assert label.get_text(" ", strip=True).startswith("Children's social care ")
+    chips = [chip.get_text(" ", strip=True) for chip in page.select("a.chip-remove")]
+    assert any(chip.startswith("Agency: Health visiting") for chip in chips), chips
+    assert not any("health-visiting" in chip for chip in chips)
+    age = page.find("input", attrs={"name": "age", "value": "baby"})
+    assert page.find("label", attrs={"for": age["id"]}).get_text(" ", strip=True).startswith(
+        "Baby (under 2) ")
+
+
+def test_a_page_past_the_last_shows_the_last_page_and_says_so(client: FlaskClient) -> None:
+    pages = api(client, [("q", QUERY)])["pages"]
+    assert pages > 1
+    last = soup(client.get("/", query_string={"q": QUERY, "page": str(pages)}))
+    page = soup(client.get("/", query_string={"q": QUERY, "page": "99"}))
+    assert page.find(id="result-count").get_text(" ", strip=True).endswith(
+        f"page {pages} of {pages}.")
+    assert [a["href"] for a in page.select(".result-group h2 a")] == \
+        [a["href"] for a in last.select(".result-group h2 a")]
+    assert page.select(".result-group")
+    assert "There is no page 99" in page.find(class_="page-past-end").get_text()
+    nav = page.find("nav", class_="pagination")
+    assert nav.find(attrs={"aria-current": "page"}).get_text(" ", strip=True) == f"Page {pages}"
+    swapped = client.get("/", query_string={"q": QUERY, "page": "99"}, headers={"HX-Request": "true"})
+    assert swapped.headers["HX-Push-Url"] == f"/?q={QUERY}&page={pages}"
+    assert "HX-Push-Url" not in client.get(
+        "/", query_string={"q": QUERY, "page": "2"}, headers={"HX-Request": "true"}).headers
+    register = soup(client.get("/recommendations", query_string={"page": "999"}))
+    assert register.select(".register-item") and register.find(class_="page-past-end")
+
+
+def test_an_unknown_facet_value_matches_nothing_and_is_a_chip_to_remove(
+        client: FlaskClient) -> None:
+    for param in ("kind", "theme", "agency"):
+        response = client.get("/", query_string=[("q", QUERY), (param, "foo")])
+        assert response.status_code == 200
+        page = soup(response)
+        assert "No passages match" in page.find(class_="empty-state").get_text()
+        chip = page.find("a", class_="chip-remove")
+        assert chip.get_text(" ", strip=True).endswith("foo (remove this filter) ×")
+        assert chip["href"] == f"/?q={QUERY}"
+
+
+def test_a_count_of_one_is_one_passage(client: FlaskClient) -> None:
+    found = api(client, [("q", QUERY)])
+    one = next((name, value) for name, values in found["facets"].items() for value in values
+               if value["count"] == 1)
+    page = soup(client.get("/", query_string={"q": QUERY}))
+    box = page.find("input", attrs={"name": found["facet_params"][one[0]], "value": one[1]["value"]})
+    count = page.find("label", attrs={"for": box["id"]}).find(class_="count")
+    assert count.get_text(" ", strip=True) == "1 passage"
+    narrowed = [("q", QUERY), (found["facet_params"][one[0]], one[1]["value"])]
+    assert api(client, narrowed)["total"] == 1
+    text = soup(client.get("/", query_string=narrowed))
+    assert text.find(id="result-count").get_text(" ", strip=True) == "1 passage found."
