@@ -209,6 +209,66 @@ def test_the_same_flow_works_without_javascript(browser_without_js: WebDriver, s
     assert driver.find_element(By.TAG_NAME, "h1").text == "Passages like this one in other reviews"
 
 
+def test_open_a_document_at_a_page_without_javascript(browser_without_js: WebDriver,
+                                                      server: str) -> None:
+    driver = browser_without_js
+    driver.get(server + "/?q=father")
+    link = driver.find_element(By.CSS_SELECTOR, ".result-group .page-link")
+    target = link.get_attribute("href")
+    assert "/file#page=" in target
+    link.click()
+    wait_for(driver, lambda d: d.current_url == target, "the original did not open at its page")
+    assert driver.execute_script("return document.contentType") == "application/pdf"
+
+
+def test_filters_without_javascript_leave_focus_alone(browser_without_js: WebDriver,
+                                                      server: str) -> None:
+    driver = browser_without_js
+    driver.get(server + "/")
+    assert driver.switch_to.active_element.get_attribute("id") == "q", "the home page focuses it"
+    driver.get(server + "/?q=father")
+    checkbox = driver.find_element(By.CSS_SELECTOR, "#filters input[name=scope]")
+    driver.find_element(By.CSS_SELECTOR, f"label[for='{checkbox.get_attribute('id')}']").click()
+    driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    wait_for(driver, lambda d: "scope" in params(d), "the filter was not applied")
+    assert driver.switch_to.active_element.get_attribute("id") != "q"
+
+
+def first_evidence_chip(driver: WebDriver, server: str):
+    """The first theme chip of the first result's document, and its evidence tip."""
+    driver.get(server + "/?q=father")
+    driver.find_element(By.CSS_SELECTOR, ".result-group h2 a").click()
+    wait_for(driver, lambda d: "/documents/" in d.current_url, "the document did not open")
+    summary = driver.find_element(By.CSS_SELECTOR, "details.evidence summary")
+    tip = driver.find_element(By.ID, summary.get_attribute("aria-describedby"))
+    return summary, tip
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_theme_evidence_shows_on_keyboard_focus(browser: WebDriver, browser_without_js: WebDriver,
+                                                server: str, javascript: bool) -> None:
+    driver = browser if javascript else browser_without_js
+    summary, tip = first_evidence_chip(driver, server)
+    assert not tip.is_displayed()
+    assert tip.get_attribute("textContent").startswith(("Evidence: ", "Added by a curator"))
+    # Tab from the element just before the chip, as a keyboard user would.
+    driver.execute_script(
+        "const all = [...document.querySelectorAll('a[href], button, summary, input, select')];"
+        "all[all.indexOf(arguments[0]) - 1].focus();", summary)
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element == summary
+    wait_for(driver, lambda d: tip.is_displayed(), "the evidence did not show on focus")
+    assert summary.get_attribute("title").rstrip(".") in tip.text.rstrip(".")
+    summary.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: not tip.is_displayed(), "the tip stayed over the opened evidence")
+    assert summary.find_element(By.XPATH, "..").get_attribute("open") is not None
+    if javascript:
+        summary.send_keys(Keys.ENTER)
+        wait_for(driver, lambda d: tip.is_displayed(), "the tip did not come back when closed")
+        summary.send_keys(Keys.ESCAPE)
+        wait_for(driver, lambda d: not tip.is_displayed(), "Escape did not hide the tip")
+
+
 # -- accessibility -----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def axe_script() -> str:
@@ -257,6 +317,21 @@ def test_document_and_theme_pages_have_no_accessibility_violations(
     wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".similar").text.strip(),
              "similar passages did not load")
     assert axe_violations(browser, axe_script) == []
+
+
+def test_similar_page_404_and_a_second_page_have_no_accessibility_violations(
+        browser: WebDriver, server: str, axe_script: str) -> None:
+    browser.get(server + "/documents/1")
+    similar = browser.find_element(By.CSS_SELECTOR, ".similar-link a").get_attribute("href")
+    assert urlsplit(similar).path.endswith("/similar")
+    second = server + "/?q=father&page=2"
+    for url in (similar, server + "/no-such-page", server + "/documents/999999", second,
+                server + "/?q=father&page=99"):
+        browser.get(url)
+        assert browser.find_element(By.TAG_NAME, "h1").text, url
+        assert axe_violations(browser, axe_script) == [], url
+    browser.get(second)
+    assert "page 2 of" in count_text(browser)
 
 
 # -- signing in, curating, and the Content-Security-Policy -----------------------------------

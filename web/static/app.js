@@ -49,6 +49,17 @@
     showShortcutSetting();
   });
 
+  // Escape hides a theme's evidence tip (shown while its chip has focus) until focus moves on.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var item = event.target.closest && event.target.closest(".evidence-item");
+    if (item) item.classList.add("tip-dismissed");
+  });
+  document.addEventListener("focusout", function (event) {
+    var item = event.target.closest && event.target.closest(".evidence-item");
+    if (item) item.classList.remove("tip-dismissed");
+  });
+
   // After a link swaps the results, the link is gone: put focus on the new results' heading.
   document.addEventListener("htmx:afterSettle", function (event) {
     var source = event.detail.requestConfig && event.detail.requestConfig.elt;
