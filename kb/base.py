@@ -1,10 +1,11 @@
 """The knowledge base as one object: store, search index and taxonomy, opened from settings."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from kb.index import IndexResults, SearchIndex
+from kb.index import CombinedIndex, IndexResults, SearchIndex
 from kb.model import Document, Passage
 from kb.search import (
     FACET_PARAMS, SearchRequest, SearchResponse, PassageResult, index_query, order_facet,
@@ -19,21 +20,23 @@ INDEX_BATCH = 2000
 class KnowledgeBase:
     """Documents and passages (SQLite), their full-text index (Whoosh) and the themes in force.
 
-    While some documents are restricted there are two indexes: ``index`` holds every
-    passage and serves people who may see restricted documents; ``open_index`` holds the
-    open documents' passages only and serves everyone else. Filtering one index would hide
-    restricted passages but not what they do to everything else: how common a word is
-    shapes every score, which words are distinctive shapes "similar passages", and both
-    would let an anonymous visitor probe restricted text.
+    Open and restricted documents' passages are indexed apart: ``index`` holds the open
+    ones and answers everyone; ``restricted_index`` holds the restricted ones, and people
+    who may see them search both as one (a ``CombinedIndex``, the same as one index of
+    everything). Filtering one index would hide restricted passages but not what they do
+    to everything else: how common a word is shapes every score, which words are
+    distinctive shapes "similar passages", and both would let an anonymous visitor probe
+    restricted text. Each passage is still written once.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.db_path)
-        self.index = SearchIndex(settings.index_dir, cache_bytes=settings.search_cache_mb << 20)
-        self.open_index = SearchIndex(settings.open_index_dir,
-                                      cache_bytes=settings.search_cache_mb << 20)
+        cache = settings.search_cache_mb << 20
+        self.index = SearchIndex(settings.index_dir / "open", cache_bytes=cache)
+        self.restricted_index = SearchIndex(settings.index_dir / "restricted", cache_bytes=cache)
+        self._everything = CombinedIndex([self.index, self.restricted_index], cache_bytes=cache)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
@@ -41,7 +44,8 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.index.close()
-        self.open_index.close()
+        self.restricted_index.close()
+        self._everything.close()
         self.store.close()
 
     def __enter__(self) -> "KnowledgeBase":
@@ -56,18 +60,15 @@ class KnowledgeBase:
 
     # -- keeping the index in step with the store ----------------------------
     def sync_index(self) -> int:
-        """Apply the store's queued changes to the search index; returns how many were applied.
+        """Apply the store's queued changes to the search indexes; returns how many were applied.
 
-        Safe to repeat: a crash between the index commit and clearing the queue
+        Safe to repeat: a crash between an index commit and clearing the queue
         only means the same changes are applied again.
         """
         if not self.index.exists():
             return self.rebuild_index()
-        restricted = self.store.has_restricted()
-        if restricted and not self.open_index.exists():
-            self.open_index.rebuild(self._open_passages())
-        elif not restricted and self.open_index.exists():
-            self.open_index.remove()
+        if self.store.has_restricted() and not self.restricted_index.exists():
+            self.restricted_index.rebuild(self._passages(restricted=True))
         additions, deletions = self.store.pending_index_changes()
         if not additions and not deletions:
             return 0
@@ -75,46 +76,55 @@ class KnowledgeBase:
             batch = additions[start:start + INDEX_BATCH]
             items = list(self._with_documents(self.store.passages(passage_ids=batch)))
             dropped = deletions if start == 0 else []
-            self.index.apply(items, dropped)
-            if restricted:
-                self.open_index.apply(
-                    [(p, d) for p, d in items if not d.meta.restricted],
-                    dropped + [p.id for p, d in items if d.meta.restricted])
+            # A passage lives in one index: added to its own, dropped from the other.
+            opened = [(p, d) for p, d in items if not d.meta.restricted]
+            closed = [(p, d) for p, d in items if d.meta.restricted]
+            self.index.apply(opened, dropped + [p.id for p, _ in closed])
+            if closed or self.restricted_index.exists():
+                self.restricted_index.apply(closed, dropped + [p.id for p, _ in opened])
             self.store.clear_index_changes(batch + dropped)
         return len(additions) + len(deletions)
 
     def rebuild_index(self) -> int:
-        """Build a fresh search index from SQLite alone; the old one serves until it is ready.
+        """Build fresh search indexes from SQLite alone; the old ones serve until they are ready.
 
-        The queue of changes is cleared only once the fresh index is in use: a crash
-        before that leaves the old index with its queue, which the next sync applies.
+        The queue of changes is cleared only once the fresh indexes are in use: a crash
+        before that leaves the old ones with their queue, which the next sync applies.
         """
         additions, deletions = self.store.pending_index_changes()
-        count = self.index.rebuild(self._all_passages())
+        count = self.index.rebuild(self._passages(restricted=False))
         if self.store.has_restricted():
-            self.open_index.rebuild(self._open_passages())
+            count += self.restricted_index.rebuild(self._passages(restricted=True))
         else:
-            self.open_index.remove()
+            self.restricted_index.remove()
         self.store.clear_index_changes(additions + deletions)
+        self._remove_old_layout()
         return count
 
     def index_for(self, include_restricted: bool) -> SearchIndex:
-        """The index to search: everything, or the open documents' alone (see the class)."""
-        if include_restricted or not self.store.has_restricted() or not self.open_index.exists():
-            return self.index
-        return self.open_index
+        """The index to search: the open documents' alone, or everything (see the class)."""
+        if include_restricted and self.restricted_index.exists():
+            return self._everything
+        return self.index
 
-    def _all_passages(self) -> Iterator[tuple[Passage, Document]]:
-        """Every passage with its document, read one document at a time."""
+    def indexed_passage_ids(self) -> set[int]:
+        """Ids of every passage in the search indexes (for checks and repairs)."""
+        return self.index.indexed_passage_ids() | self.restricted_index.indexed_passage_ids()
+
+    def _remove_old_layout(self) -> None:
+        """Indexes written by earlier versions, which held every passage in one place."""
+        root = self.settings.index_dir
+        (root / "CURRENT").unlink(missing_ok=True)
+        for old in root.glob("gen-*"):
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _passages(self, restricted: bool) -> Iterator[tuple[Passage, Document]]:
+        """Every passage of the open (or the restricted) documents, one document at a time."""
         for document_id in self.store.document_ids():
             document = self.store.document(document_id)
-            if document is not None:
+            if document is not None and document.meta.restricted == restricted:
                 for passage in self.store.passages(document_id=document_id):
                     yield passage, document
-
-    def _open_passages(self) -> Iterator[tuple[Passage, Document]]:
-        return ((passage, document) for passage, document in self._all_passages()
-                if not document.meta.restricted)
 
     def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
         documents: dict[int, Document | None] = {}

@@ -35,7 +35,9 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.highlight import (FIRST, BasicFragmentScorer, ContextFragmenter, Highlighter,
                               HtmlFormatter, set_matched_filter)
 from whoosh.matching import FilterMatcher
-from whoosh.reading import TermNotFound
+from whoosh.index import TOC
+from whoosh.reading import MultiReader, TermNotFound
+from whoosh.searching import Searcher
 from whoosh.scoring import BM25F
 
 from kb.model import Document, Passage
@@ -388,24 +390,31 @@ class SearchIndex:
     @contextmanager
     def _reading(self) -> Iterator[tuple]:
         with self._lock:
-            directory = self.current_dir()
-            if directory is None:
+            key = self._open_searcher()
+            if key is None:
                 yield None, None
                 return
-            if self._searcher is None or self._searcher_dir != directory:
-                if self._searcher is not None:
-                    self._searcher.close()
-                self._searcher = _Storage(directory).open_index().searcher(weighting=BM25F())
-                self._searcher_dir = directory
-            else:
-                self._searcher = self._searcher.refresh()
-            reader = self._searcher.reader()
-            key = (directory, reader.generation(), reader.doc_count_all())
+            key = (key, self._searcher.reader().doc_count_all())
             if self._facets_key != key:
-                self._facets = _FacetTable(reader)
+                self._facets = _FacetTable(self._searcher.reader())
                 self._facets_key = key
                 self._matches.clear()
             yield self._searcher, self._facets
+
+    def _open_searcher(self) -> tuple | None:
+        """Bring ``self._searcher`` up to date with the generation in use; returns what
+        identifies what it reads (None when there is no index)."""
+        directory = self.current_dir()
+        if directory is None:
+            return None
+        if self._searcher is None or self._searcher_dir != directory:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = _Storage(directory).open_index().searcher(weighting=BM25F())
+            self._searcher_dir = directory
+        else:
+            self._searcher = self._searcher.refresh()
+        return directory, self._searcher.reader().generation()
 
     def close(self) -> None:
         with self._lock:
@@ -535,16 +544,21 @@ class SearchIndex:
                     allowed &= table.mask(name, values)
             if year_to is not None:
                 allowed &= table.year_mask(None, year_to)
-            allowed_numbers = set(np.flatnonzero(allowed).tolist())
-            if not allowed_numbers:  # Whoosh reads an empty filter as no filter at all
-                return []
-            results = searcher.search(like, limit=limit, filter=allowed_numbers, terms=True)
-            results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
-            results.formatter = _MarkFormatter(tagname="mark", between=" … ")
-            return [IndexHit(passage_id=int(hit["pid"]), document_id=int(hit["doc"]),
-                             score=float(hit.score or 0.0),
-                             snippet=hit.highlights("text", top=2) or _escape(_shorten(hit["text"])))
-                    for hit in results if (hit.score or 0.0) >= min_score]
+            ids, scores = _match(searcher, like, allowed)
+            keep = allowed[ids] & (scores >= min_score)
+            ids, scores = ids[keep], scores[keep]
+            best = np.lexsort((ids, -scores))[:limit]
+            words = _matched_words(searcher, like, ids[best])
+            analyzer = searcher.schema["text"].analyzer
+            hits = []
+            for position in best:
+                stored = searcher.stored_fields(int(ids[position]))
+                hits.append(IndexHit(
+                    passage_id=int(stored["pid"]), document_id=int(stored["doc"]),
+                    score=float(scores[position]),
+                    snippet=_highlight(stored["text"], words, analyzer)
+                    or _escape(_shorten(stored["text"]))))
+            return hits
 
     # -- query parsing ------------------------------------------------------
     def _parse(self, searcher, request: IndexQuery
@@ -651,6 +665,46 @@ class SearchIndex:
 
         suggestion = _WORD.sub(corrected, text)
         return suggestion if suggestion != text else None
+
+
+class CombinedIndex(SearchIndex):
+    """Several indexes searched as one, for reading only.
+
+    Whoosh reads their segments together (a MultiReader), so word statistics, scores,
+    facet counts and "similar" are exactly those of one index holding all their passages,
+    while each passage is written to one index only.
+    """
+
+    def __init__(self, parts: Sequence[SearchIndex], cache_bytes: int = 64 << 20) -> None:
+        super().__init__(parts[0].root, cache_bytes=cache_bytes)
+        self.parts = list(parts)
+        self._searcher_key: tuple | None = None
+
+    def current_dir(self) -> Path | None:
+        return next((d for d in (part.current_dir() for part in self.parts) if d), None)
+
+    def exists(self) -> bool:
+        return any(part.exists() for part in self.parts)
+
+    def apply(self, additions, deletions) -> None:
+        raise TypeError("a combined index is read-only: write to its parts")
+
+    def rebuild(self, items) -> int:
+        raise TypeError("a combined index is read-only: write to its parts")
+
+    def _open_searcher(self) -> tuple | None:
+        directories = [d for d in (part.current_dir() for part in self.parts) if d]
+        if not directories:
+            return None
+        key = tuple((d, TOC._latest_generation(_Storage(d), "MAIN")) for d in directories)
+        if key != self._searcher_key:
+            if self._searcher is not None:
+                self._searcher.close()
+            readers = [_Storage(d).open_index().reader() for d in directories]
+            reader = readers[0] if len(readers) == 1 else MultiReader(readers)
+            self._searcher = Searcher(reader, weighting=BM25F())
+            self._searcher_key = key
+        return key
 
 
 class _MatchCache:

@@ -60,11 +60,6 @@ class Settings:
         return self.data_dir / "index"
 
     @property
-    def open_index_dir(self) -> Path:
-        """The index of open documents only, kept while some documents are restricted."""
-        return self.data_dir / "index-open"
-
-    @property
     def files_dir(self) -> Path:
         """Copies of the original report files, named by content hash."""
         return self.data_dir / "files"

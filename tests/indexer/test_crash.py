@@ -83,7 +83,7 @@ def state(data: Path) -> dict:
         return {
             "documents": {d.filename for d in kb.store.documents()},
             "stored": {p.id for p in kb.store.passages()},
-            "indexed": kb.index.indexed_passage_ids(),
+            "indexed": kb.indexed_passage_ids(),
             "adding": set(adding), "deleting": set(deleting),
             "generation": kb.index.current_dir(),
             "found": {r.passage.id for r in kb.search(SearchRequest(q=QUERY, per_page=100)).results},

@@ -136,7 +136,7 @@ def test_each_hostile_file_is_reported_and_the_rest_are_indexed(
         documents = {d.filename: d for d in kb.store.documents()}
         assert set(documents) == set(READ) | {"ordinary.pdf"}
         texts = " ".join(p.text for p in kb.store.passages())
-        assert kb.index.indexed_passage_ids() == {p.id for p in kb.store.passages()}
+        assert kb.indexed_passage_ids() == {p.id for p in kb.store.passages()}
     assert "pwned" not in texts, "a PDF's JavaScript is not text"
     assert "alert('head')" not in texts and "alert('inline')" not in texts, "scripts are not text"
     assert "alert('block')" not in texts, "a raw HTML block in Markdown is left out"

@@ -40,7 +40,7 @@ def test_the_whole_sample_corpus_is_indexed_with_pages_and_themes(corpus_kb: Kno
     pdf_ids = {d.id for d in documents if d.file_type == "pdf"}
     assert all(p.page_start for p in passages if p.document_id in pdf_ids)
     assert sum(1 for p in passages if p.themes) > len(passages) / 2
-    assert corpus_kb.index.indexed_passage_ids() == {p.id for p in passages}
+    assert corpus_kb.indexed_passage_ids() == {p.id for p in passages}
 
 
 def test_second_run_reports_everything_unchanged(corpus_data: Path) -> None:
@@ -96,7 +96,7 @@ def test_removed_files_go_only_with_prune(kb: KnowledgeBase, tmp_path: Path) -> 
     report = ingest(kb, [folder], prune=True)
     assert report.counts["removed"] == 1
     assert [d.filename for d in kb.store.documents()] == [PDF_A]
-    assert kb.index.indexed_passage_ids() == {p.id for p in kb.store.passages()}
+    assert kb.indexed_passage_ids() == {p.id for p in kb.store.passages()}
 
 
 def test_same_content_under_two_paths_is_one_document(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_interrupted_run_leaves_queue_that_next_run_finishes(kb: KnowledgeBase, 
     kb.store.save_document(task.key, task.content_hash, read.file_type, read.meta,
                            read.page_count, read.passages)
     stored = {p.id for p in kb.store.passages()}
-    assert kb.index.indexed_passage_ids() < stored
+    assert kb.indexed_passage_ids() < stored
     report = ingest(kb, [folder])
     assert report.counts["unchanged"] == 2
-    assert kb.index.indexed_passage_ids() == stored
+    assert kb.indexed_passage_ids() == stored

@@ -15,13 +15,14 @@ RESTRICTED = ("Unpublished: the baby was crawling and bleeding when the police a
               "Unpublished: nobody asked about crawling, and the father was never seen.")
 
 
-def knowledge_base(data_dir: Path, with_restricted: bool) -> KnowledgeBase:
+def knowledge_base(data_dir: Path, with_restricted: bool, restricted: bool = True
+                   ) -> KnowledgeBase:
     kb = KnowledgeBase(Settings(data_dir=data_dir))
     kb.store.save_document("/r/open.md", "open", "md", meta("Open review", 2021), 0,
                            make_passages(*OPEN))
     if with_restricted:
         kb.store.save_document("/r/secret.md", "secret", "md",
-                               meta("Secret review", 2023, restricted=True), 0,
+                               meta("Secret review", 2023, restricted=restricted), 0,
                                make_passages(*RESTRICTED))
     kb.sync_index()
     return kb
@@ -45,25 +46,49 @@ def test_restricted_documents_change_nothing_an_anonymous_visitor_gets(tmp_path:
         # Scores, order, snippets, suggestions and similar passages are exactly those of a
         # knowledge base that never held the restricted report...
         assert answers(mixed) == answers(open_only)
-        # ...while someone with access searches everything.
+        # ...while someone with access gets exactly what one index of everything gives.
+        with knowledge_base(tmp_path / "all-open", True, restricted=False) as all_open:
+            assert answers(mixed, include_restricted=True) == answers(all_open)
         assert answers(mixed, include_restricted=True) != answers(open_only)
         assert mixed.search(SearchRequest.from_params({"q": "bleeding"}), True).total == 1
 
 
-def test_the_open_index_follows_restrictions_as_they_change(tmp_path: Path) -> None:
-    with knowledge_base(tmp_path / "data", False) as kb:
-        assert not kb.open_index.exists()
-        document_id = kb.store.document_id_for_hash("open")
-        kb.store.set_restricted(document_id, True)
+def test_each_passage_is_indexed_once_in_the_index_its_document_belongs_to(
+        tmp_path: Path) -> None:
+    with knowledge_base(tmp_path / "data", True) as kb:
+        open_ids = {p.id for p in kb.store.passages(document_id=kb.store.document_id_for_hash("open"))}
+        secret = kb.store.document_id_for_hash("secret")
+        secret_ids = {p.id for p in kb.store.passages(document_id=secret)}
+        assert kb.index.indexed_passage_ids() == open_ids
+        assert kb.restricted_index.indexed_passage_ids() == secret_ids
+        kb.store.set_restricted(secret, False)  # opened: it moves over
         kb.sync_index()
-        assert kb.open_index.exists()
+        assert kb.index.indexed_passage_ids() == open_ids | secret_ids
+        assert kb.restricted_index.indexed_passage_ids() == set()
+        assert kb.search(SearchRequest.from_params({"q": "bleeding"})).total == 1
+        kb.store.set_restricted(kb.store.document_id_for_hash("open"), True)
+        kb.rebuild_index()
+        assert kb.index.indexed_passage_ids() == secret_ids
+        assert kb.restricted_index.indexed_passage_ids() == open_ids
+        assert kb.search(SearchRequest.from_params({"q": "sofa"})).total == 0
+        assert kb.search(SearchRequest.from_params({"q": "sofa"}), True).total == 1
+
+
+def test_a_restriction_made_after_indexing_moves_the_passages(tmp_path: Path) -> None:
+    with knowledge_base(tmp_path / "data", False) as kb:
+        assert not kb.restricted_index.exists()
+        kb.store.set_restricted(kb.store.document_id_for_hash("open"), True)
+        kb.sync_index()
+        assert kb.index.indexed_passage_ids() == set()
         assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0
         assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 1
-        kb.store.set_restricted(document_id, False)
-        kb.sync_index()
-        assert not kb.open_index.exists()
-        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 1
-        kb.store.set_restricted(document_id, True)
+
+
+def test_an_index_of_the_old_layout_is_rebuilt_and_removed(tmp_path: Path) -> None:
+    with knowledge_base(tmp_path / "data", True) as kb:
+        old = kb.settings.index_dir
+        (old / "gen-1").mkdir()
+        (old / "CURRENT").write_text("gen-1")
         kb.rebuild_index()
-        assert kb.open_index.exists()
-        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0
+        assert not (old / "gen-1").exists() and not (old / "CURRENT").exists()
+        assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 2

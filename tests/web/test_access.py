@@ -69,7 +69,7 @@ def _leaks(text: str) -> bool:
 def test_the_restricted_report_is_in_the_store_and_the_index(access_app: Flask, secret) -> None:
     document, passages = secret
     assert document.meta.restricted and any(SECRET in p.text for p in passages)
-    assert {p.id for p in passages} <= kb_of(access_app).index.indexed_passage_ids()
+    assert {p.id for p in passages} <= kb_of(access_app).indexed_passage_ids()
 
 
 # -- search results, facets, suggestions ---------------------------------------------
