@@ -15,12 +15,64 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
 
 ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
 FACETS_KEY = "facets"
+
+
+class _AnchoredPatterns:
+    """spaCy token patterns, each tried only on passages that hold a word it cannot match
+    without (its anchor): a passage is matched against a handful of the taxonomy's
+    patterns instead of all of them, with the same results."""
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+        self._patterns: list[tuple[str, frozenset[str] | None, Matcher]] = []
+
+    def add(self, key: str, pattern: list[dict]) -> None:
+        matcher = Matcher(self.vocab, validate=True)
+        matcher.add(key, [pattern])
+        attribute, words = _anchor(pattern)
+        anchor = None if words is None else frozenset(self.vocab.strings.add(w) for w in words)
+        self._patterns.append((_ATTRIBUTES.index(attribute), anchor, matcher))
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        columns = doc.to_array(list(_ATTRIBUTES)).T.tolist() if len(doc) else [[]] * 3
+        present = [set(column) for column in columns]  # the doc's words, as string ids
+        return [match for attribute, anchor, matcher in self._patterns
+                if anchor is None or not anchor.isdisjoint(present[attribute])
+                for match in matcher(doc)]
+
+
+_ATTRIBUTES = ("LOWER", "LEMMA", "ORTH")
+
+
+def _anchor(pattern: list[dict]) -> tuple[str, frozenset[str] | None]:
+    """The attribute and the words of which a match must contain one: of the pattern's
+    required tokens naming their words, the one with the fewest common words (None when
+    no token names its words)."""
+    candidates = []
+    for spec in pattern:
+        if spec.get("OP", "1") not in ("1", "+"):
+            continue
+        for attribute in ("LEMMA", "LOWER", "ORTH"):
+            value = spec.get(attribute)
+            words = {value} if isinstance(value, str) else \
+                set(value["IN"]) if isinstance(value, dict) and list(value) == ["IN"] else None
+            if words:
+                common = sum(word.lower() in STOP_WORDS for word in words) / len(words)
+                candidates.append((common, len(words), attribute, frozenset(words)))
+    if not candidates:
+        return "LOWER", None
+    _, _, attribute, words = min(candidates, key=lambda candidate: candidate[:2])
+    return attribute, words
 
 
 @Language.factory("kb_lower_lemma")
@@ -87,7 +139,7 @@ class Tagger:
         self.nlp.initialize()
         self._lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self._lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._matcher = Matcher(self.nlp.vocab, validate=True)
+        self._matcher = _AnchoredPatterns(self.nlp.vocab)
         self._age_groups_signals: dict[str, dict[str, list[str]]] = {}
         self._compile_themes()
         self._facets = _Facets(taxonomy)
@@ -113,7 +165,7 @@ class Tagger:
             self._lower_matcher.add(f"{theme}|{tier}|{term}", [self.nlp.make_doc(term)])
         for index, pattern in enumerate(table.get("patterns", [])):
             try:
-                self._matcher.add(f"{theme}|{tier}|pattern {index + 1}", [pattern])
+                self._matcher.add(f"{theme}|{tier}|pattern {index + 1}", pattern)
             except Exception as error:  # spaCy raises several kinds for a bad pattern
                 raise TaxonomyError(f"{where}: pattern {index + 1} is not a valid spaCy pattern ({error})") from None
 

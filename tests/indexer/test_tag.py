@@ -240,3 +240,30 @@ def test_the_mothers_own_teenage_years_are_not_an_adolescent_theme(tagger: Tagge
 
 def test_plural_acronyms_name_agencies(tagger: Tagger) -> None:
     assert tagged(tagger, "Both GPs had recorded the bruising.").agencies == ["gp"]
+
+
+def test_patterns_tried_only_where_their_anchor_word_is_find_what_all_patterns_find() -> None:
+    import json
+
+    from spacy.matcher import Matcher
+
+    from kb.taxonomy import load_taxonomy
+    from tests.conftest import DATA
+
+    taxonomy = load_taxonomy(None)
+    tagger = Tagger(taxonomy)
+    everything = Matcher(tagger.nlp.vocab)
+    for theme in taxonomy.themes:
+        for tier, table in theme.signals.items():
+            for index, pattern in enumerate(table.get("patterns", [])):
+                everything.add(f"{theme.id}|{tier}|pattern {index + 1}", [pattern])
+    for index, pattern in enumerate(taxonomy.scoring.get("exclude", {}).get("patterns", [])):
+        everything.add(f"*|exclude|pattern {index + 1}", [pattern])
+    texts = [json.loads(line)["text"] for line in
+             (DATA / "themes-dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = 0
+    for doc in tagger.nlp.pipe(texts):
+        anchored = sorted(tagger._matcher(doc))
+        assert anchored == sorted(everything(doc)), doc.text[:80]
+        found += len(anchored)
+    assert found > 50  # the patterns do match the dev passages
