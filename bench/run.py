@@ -68,7 +68,7 @@ def build(engine: Engine, size: int, corpus: Path, rebuild: bool) -> dict:
     """Build the engine's index from the corpus, or reuse the one built before."""
     marker = built_marker(engine, size)
     stamp = f"{corpus.name}@{corpus.stat().st_mtime_ns}"
-    if marker.exists() and not rebuild:
+    if marker.exists() and not rebuild and engine.usable():
         built = json.loads(marker.read_text())
         if built.pop("corpus") == stamp:
             return built
@@ -100,6 +100,9 @@ def measure_size(size: int, sample: list[SamplePassage], args: argparse.Namespac
         timings = latencies(engine.search, QUERIES, args.repeats)
         result["search"] = percentiles(timings)
         result["totals"] = [engine.search(q) for q in QUERIES]
+        if not any(result["totals"]):
+            raise SystemExit(f"{engine.name} found nothing for any query at {label(size)}: its "
+                             "index is unusable; run again with --rebuild")
         per_query[engine.name] = _per_query_median(timings)
         engine.close()
         if isinstance(engine, KnowledgeBaseEngine) and args.http:

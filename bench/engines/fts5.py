@@ -61,6 +61,10 @@ class Fts5Engine:
             self.conn.execute("PRAGMA cache_size = -200000")
         return self.conn
 
+    def usable(self) -> bool:
+        """Whether the index built before can be searched (it is rebuilt when the corpus is)."""
+        return True
+
     def search(self, params: dict) -> int:
         conn = self._connection()
         match = match_expression(str(params.get("q", "")))

@@ -71,6 +71,10 @@ class TantivyEngine:
             self.index = tantivy.Index.open(str(self.directory))
         return self.index, self.index.searcher()
 
+    def usable(self) -> bool:
+        """Whether the index built before can be searched (it is rebuilt when the corpus is)."""
+        return True
+
     def search(self, params: dict) -> int:
         index, searcher = self._searcher()
         schema = index.schema
