@@ -313,6 +313,17 @@ def repeated_national_learning(kb: KnowledgeBase, theme_id: str,
     return memoised(kb, ("repeated-national-learning", theme_id, include_restricted), compute)
 
 
+def recurrence_of_theme(kb: KnowledgeBase, theme_id: str, include_restricted: bool = False
+                        ) -> tuple[Recurrence, list[LocalRepeat]] | None:
+    """One theme's recurrence and the local reviews that repeated earlier national
+    learning on it; None when the taxonomy has no such theme."""
+    if theme_id not in kb.taxonomy.ids:
+        return None
+    found = next(r for r in recurrence(kb, include_restricted=include_restricted)
+                 if r.theme_id == theme_id)
+    return found, repeated_national_learning(kb, theme_id, include_restricted=include_restricted)
+
+
 @dataclass
 class CommonPoint:
     """A passage whose point other documents make too."""

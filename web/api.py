@@ -15,7 +15,7 @@ from kb.recommendations import search_recommendations
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
 from kb.similarity import Echo
 from kb.taxonomy import Theme
-from kb.trends import Recurrence, TrendFilters, recurrence, repeated_national_learning, theme_trends
+from kb.trends import Recurrence, TrendFilters, recurrence, recurrence_of_theme, theme_trends
 from web.collections import collection_or_404
 from web.knowledge import (
     ThemeCounts, can_see_restricted, current_kb, recommendations, theme_overview, theme_profile,
@@ -186,13 +186,10 @@ def recurrence_of_themes() -> Response:
 def theme_recurrence(theme_id: str) -> Response:
     """One theme's recurrence, and the local documents that repeated learning a national
     review had already published (each passage with the earlier national passages)."""
-    kb = current_kb()
-    if theme_id not in kb.taxonomy.ids:
+    answer = recurrence_of_theme(current_kb(), theme_id, include_restricted=can_see_restricted())
+    if answer is None:
         abort(404, description="There is no such theme.")
-    include_restricted = can_see_restricted()
-    found = next(r for r in recurrence(kb, include_restricted=include_restricted)
-                 if r.theme_id == theme_id)
-    repeats = repeated_national_learning(kb, theme_id, include_restricted=include_restricted)
+    found, repeats = answer
     return jsonify(theme=_recurrence_dict(found, TrendFilters()), repeated_national_learning=[
         {"document": _document_dict(repeat.document),
          "passages": [dict(_passage_dict(repeat.document, repeated.passage),

@@ -9,8 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from kb.model import KIND_LABELS
 from kb.search import SCOPE_LABELS, SearchRequest, SearchRequestError
 from kb.trends import (
-    TrendCell, TrendFilters, filter_choices, recurrence, repeated_national_learning,
-    theme_trends,
+    TrendCell, TrendFilters, filter_choices, recurrence, recurrence_of_theme, theme_trends,
 )
 from web.charts import heatmap, line_charts
 from web.knowledge import can_see_restricted, current_kb
@@ -68,11 +67,9 @@ def index() -> str:
 def theme(theme_id: str) -> str:
     """How one theme recurs, and the local reviews that repeated earlier national learning."""
     kb = current_kb()
-    if theme_id not in kb.taxonomy.ids:
+    answer = recurrence_of_theme(kb, theme_id, include_restricted=can_see_restricted())
+    if answer is None:
         abort(404, description="There is no such theme.")
-    include_restricted = can_see_restricted()
-    found = next(r for r in recurrence(kb, include_restricted=include_restricted)
-                 if r.theme_id == theme_id)
-    return render_template(
-        "trend_theme.html", theme=kb.taxonomy.get(theme_id), recurrence=found,
-        repeats=repeated_national_learning(kb, theme_id, include_restricted=include_restricted))
+    found, repeats = answer
+    return render_template("trend_theme.html", theme=kb.taxonomy.get(theme_id),
+                           recurrence=found, repeats=repeats)
