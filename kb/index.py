@@ -692,6 +692,9 @@ class CombinedIndex(SearchIndex):
     def rebuild(self, items) -> int:
         raise TypeError("a combined index is read-only: write to its parts")
 
+    def remove(self) -> None:
+        raise TypeError("a combined index is read-only: remove its parts")
+
     def _open_searcher(self) -> tuple | None:
         directories = [d for d in (part.current_dir() for part in self.parts) if d]
         if not directories:
