@@ -10,7 +10,7 @@ from kb.model import Document, Passage
 from kb.search import (
     FACET_PARAMS, SearchRequest, SearchResponse, PassageResult, index_query, order_facet,
 )
-from kb.settings import Settings
+from kb.settings import DataDirError, Settings
 from kb.store import Store
 from kb.taxonomy import Taxonomy, load_taxonomy
 
@@ -31,8 +31,13 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.db_path)
+        settings.check_data_dir()
+        if settings.data_dir_writable:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        elif not settings.db_path.is_file():
+            raise DataDirError(f"there is no knowledge base in {settings.data_dir}, and it "
+                               "cannot be made there: the directory is read-only")
+        self.store = Store(settings.db_path, read_only=not settings.data_dir_writable)
         cache = settings.search_cache_mb << 20
         self.index = SearchIndex(settings.index_dir / "open", cache_bytes=cache)
         self.restricted_index = SearchIndex(settings.index_dir / "restricted", cache_bytes=cache)
