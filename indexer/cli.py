@@ -29,7 +29,7 @@ class UsageError(Exception):
     """A mistake in how the command was called; the message says what to do."""
 
 
-def _settings(args: argparse.Namespace, **overrides: bool | None) -> Settings:
+def _settings(args: argparse.Namespace, **overrides: bool | str | None) -> Settings:
     """Settings from the common flags and the environment; a bad variable is a usage error."""
     try:
         return Settings.from_env(data_dir=args.data, themes_path=args.themes, **overrides)
@@ -220,8 +220,12 @@ def _plain(snippet_html: str) -> str:
 
 def serve_settings(args: argparse.Namespace) -> Settings:
     """The settings ``kb serve`` runs with: its flags, else the environment."""
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = args.base_url or os.environ.get("KB_BASE_URL") or (
+        f"http://{host}:{args.port}" if args.host not in ("0.0.0.0", "::", "") else "")
     return _settings(args, require_sign_in=args.require_sign_in or None,
-                     secure_cookies=False if args.insecure_cookies else None)
+                     secure_cookies=False if args.insecure_cookies else None,
+                     base_url=base_url)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -474,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--require-sign-in", action="store_true",
                      help="show nothing but the sign-in page to anyone not signed in "
                           "(default: $KB_REQUIRE_SIGN_IN or no)")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="the address links in the API and CSV are built on (default: "
+                          "$KB_BASE_URL, else http://HOST:PORT; for 0.0.0.0, paths)")
     sub.add_argument("--insecure-cookies", action="store_true",
                      help="let the session cookie travel over plain HTTP, for local use only "
                           "(default: $KB_SECURE_COOKIES or yes)")

@@ -116,11 +116,11 @@ def _base_url(raw: str) -> str:
     if not raw:
         return ""
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
-            or parts.fragment or "@" in parts.netloc:
-        raise ValueError(f"the base URL must be an http:// or https:// address such as "
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") \
+            or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"the base URL is the site's scheme and host, such as "
                          f"https://kb.example.org, not {raw!r}")
-    return raw.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _whole_number(variable: str, default: int) -> int:

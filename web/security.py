@@ -70,6 +70,7 @@ def configure(app: Flask, settings: Settings) -> None:
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
         MAX_FORM_PARTS=100,
         REQUIRE_SIGN_IN=settings.require_sign_in,
+        BASE_URL=settings.base_url,
     )
     app.url_map.converters["int"] = _IdConverter  # before any route is added
     if settings.behind_proxy:
