@@ -544,15 +544,15 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, IndexerBusy) as error:  # IndexerBusy: another indexer holds the data
         print(_say(f"kb {args.command}: {error}"), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (OSError, sqlite3.Error) as error:  # the disk or the database, not the command line
         reason = getattr(error, "strerror", None) or str(error)
         where = getattr(error, "filename", None)
         print(_say(f"kb {args.command}: {reason}" + (f": {where}" if where else "")),
               file=sys.stderr)
         return EXIT_FAILED
-    except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
 
 
 if __name__ == "__main__":

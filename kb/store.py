@@ -547,6 +547,18 @@ class Store:
             (adds if op == "add" else deletes).append(passage_id)
         return adds, deletes
 
+    def stale_index_entries(self, include_restricted: bool) -> frozenset[int]:
+        """Passages the search index may still hold but a search must not return: queued
+        changes not yet applied (an interrupted run, or one in progress) whose passage is
+        gone from the store or, unless ``include_restricted``, whose document is now
+        restricted. Normally the queue is empty and so is this."""
+        rows = self.conn.execute(
+            "SELECT q.passage_id FROM index_queue q LEFT JOIN passages p ON p.id = q.passage_id "
+            "LEFT JOIN documents d ON d.id = p.document_id "
+            "WHERE p.id IS NULL OR d.id IS NULL OR (? = 0 AND d.restricted = 1)",
+            (int(include_restricted),))
+        return frozenset(row[0] for row in rows)
+
     def clear_index_changes(self, passage_ids: Iterable[int]) -> None:
         """Forget queued changes once the search index has committed them."""
         with self.transaction():
