@@ -636,8 +636,13 @@ class SearchIndex:
         reader = searcher.reader()
         analyzer = searcher.schema["text"].analyzer
         table = self._facets
-        hidden = None if include_restricted or not table.restricted.any() \
-            else ~table.live | table.restricted
+        # Deleted passages (a document restricted or removed since the last merge) leave their
+        # words in the dictionary: a word is known only when a live passage holds it.
+        hidden = ~table.live
+        if not include_restricted:
+            hidden |= table.restricted
+        if not hidden.any():
+            hidden = None
 
         def known(word: str) -> bool:
             stems = [token.text for token in analyzer(word)]
