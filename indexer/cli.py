@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from kb.base import KnowledgeBase
 from kb.model import KINDS
@@ -231,7 +232,10 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     from web import create_app
 
-    app = create_app(serve_settings(args))
+    try:
+        app = create_app(serve_settings(args))
+    except (TaxonomyError, DataDirError, ReadOnlyError) as error:
+        raise UsageError(str(error)) from None
     app.run(host=args.host, port=args.port, threaded=True)
     return EXIT_OK
 
@@ -421,6 +425,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # -- parser -------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on standard error (and exit status 2), like every other."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     def common_options(default: object) -> argparse.ArgumentParser:
         options = argparse.ArgumentParser(add_help=False)
@@ -430,8 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="taxonomy file (default: $KB_THEMES or the shipped themes)")
         return options
 
-    parser = argparse.ArgumentParser(prog="kb", description=__doc__.splitlines()[0],
-                                     parents=[common_options(None)])
+    parser = _Parser(prog="kb", description=__doc__.splitlines()[0],
+                     parents=[common_options(None)])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Given after the command, --data and --themes win; given before it, they still count.
     after_command = common_options(argparse.SUPPRESS)
