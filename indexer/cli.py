@@ -414,7 +414,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         pack = training_pack(kb, collection, include_restricted=args.include_restricted)
     content = export(pack, args.format)
     if args.output is None:
-        sys.stdout.write(content.decode())
+        text = content.decode()
+        sys.stdout.write(_say(text) if sys.stdout.isatty() else text)
         return EXIT_OK
     try:
         args.output.write_bytes(content)

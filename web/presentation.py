@@ -68,9 +68,12 @@ def passage_anchor(passage: Passage) -> str:
 
 
 def public_url(endpoint: str, **values: object) -> str:
-    """A link for the API and downloads: on the configured base URL (``KB_BASE_URL``), else
-    a path on this site. Never built from the request's Host header, which a client sets."""
-    return current_app.config.get("BASE_URL", "") + url_for(endpoint, **values)
+    """A link for the API and downloads: on the configured base URL (``KB_BASE_URL``); else,
+    behind a trusted reverse proxy, on the address it forwards; else a path on this site.
+    Never built from a Host header that reached the app straight from a client."""
+    if current_app.config.get("BASE_URL"):
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    return url_for(endpoint, _external=bool(current_app.config.get("BEHIND_PROXY")), **values)
 
 
 def page_link(document: Document, passage: Passage, external: bool = False) -> str:

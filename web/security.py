@@ -74,6 +74,7 @@ def configure(app: Flask, settings: Settings) -> None:
         MAX_FORM_PARTS=100,
         REQUIRE_SIGN_IN=settings.require_sign_in,
         BASE_URL=settings.base_url,
+        BEHIND_PROXY=settings.behind_proxy,
     )
     app.url_map.converters["int"] = _IdConverter  # before any route is added
     if settings.behind_proxy:
