@@ -186,3 +186,16 @@ def test_the_sweep_finds_the_canaries_for_an_administrator(world) -> None:
     seen = [address for address in _addresses(world["app"], world)
             if "collections" in address and leaks(_export_text(boss.get(address)))]
     assert len(seen) >= 5, seen
+
+
+def test_a_report_restricted_after_indexing_leaves_no_trace_in_open_scores(
+        world, app: Flask) -> None:
+    """Anonymous scores over the knowledge base whose canary report was restricted after being
+    indexed (and used) are those of the sample corpus alone, which never held it."""
+    kb_cli(world["data"], "restrict", str(world["document"].id))  # restricted, if still stored
+    for query in ("father health visitor", "school attendance plan", "household adults"):
+        ours = person(world["app"], None).get("/api/search", query_string={"q": query}).get_json()
+        never = app.test_client().get("/api/search", query_string={"q": query}).get_json()
+        assert ours["total"] == never["total"], query
+        assert [round(r["score"], 6) for r in ours["results"]] == \
+            [round(r["score"], 6) for r in never["results"]], query
