@@ -311,8 +311,7 @@ def pack_stylesheet() -> Response:
 
 
 def _register_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(collection_target=collection_target,
-                                       may_change_collection=may_change)
+    state.app.jinja_env.globals.update(collection_target=collection_target)
 
 
 bp.record_once(_register_template_helpers)
