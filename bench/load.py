@@ -204,8 +204,9 @@ def next_hostile_request(rng: random.Random, catalogue: Catalogue
 
 
 def client(base: str, catalogue: Catalogue, deadline: float, seed: int, tally: Tally,
-           hostile: bool = False) -> None:
-    """Send requests one after another on a keep-alive connection until ``deadline``."""
+           hostile: bool = False, pause: float = 0.0) -> None:
+    """Send requests one after another on a keep-alive connection until ``deadline``, with
+    ``pause`` seconds after each answer."""
     parts = urlsplit(base)
     rng = random.Random(seed)
     draw = next_hostile_request if hostile else next_request
@@ -228,6 +229,8 @@ def client(base: str, catalogue: Catalogue, deadline: float, seed: int, tally: T
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             continue
         tally.latencies[kind].append(time.perf_counter() - started)
+        if pause:
+            time.sleep(pause)
     connection.close()
 
 
@@ -238,15 +241,18 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def run(base: str, clients: int, seconds: float, seed: int, hostile_clients: int = 0) -> dict:
+def run(base: str, clients: int, seconds: float, seed: int, hostile_clients: int = 0,
+        hostile_pause: float = 0.0) -> dict:
     """Drive ``base`` with ``clients`` threads (and ``hostile_clients`` sending hostile
-    searches) for ``seconds``; returns the figures."""
+    searches, pausing ``hostile_pause`` seconds after each) for ``seconds``; returns the
+    figures."""
     catalogue = discover(base)
     tallies = [Tally() for _ in range(clients + hostile_clients)]
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(base, catalogue, deadline, seed + n, tally,
-                                                     n >= clients))
+                                                     n >= clients,
+                                                     hostile_pause if n >= clients else 0.0))
                for n, tally in enumerate(tallies)]
     for thread in threads:
         thread.start()
@@ -271,6 +277,7 @@ def run(base: str, clients: int, seconds: float, seed: int, hostile_clients: int
     hostile = [v for kind, values in by_kind.items() if kind.startswith("hostile")
                for v in values]
     return {"url": base, "clients": clients, "hostile_clients": hostile_clients,
+            "hostile_pause": hostile_pause,
             "seconds": round(elapsed, 1),
             "requests_per_second": round(len(every) / elapsed, 1), **figures(every),
             "searches": figures(searches), "hostile": figures(hostile),
@@ -283,6 +290,7 @@ def report(result: dict) -> str:
     lines = [f"{result['clients']} clients"
              + (f" and {result['hostile_clients']} hostile ones" if result["hostile_clients"]
                 else "")
+             + (f" (pausing {result['hostile_pause']} s)" if result["hostile_pause"] else "")
              + f" for {result['seconds']} s against {result['url']}"
              + (f" ({result['server']})" if "server" in result else ""),
              f"{result['requests']} requests (hostile ones apart), "
@@ -318,19 +326,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--hostile-clients", type=int, default=0,
                         help="clients sending only hostile searches, beside the others")
+    parser.add_argument("--hostile-pause", type=float, default=0.0,
+                        help="seconds each hostile client waits after an answer (default 0)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.url:
         result = run(args.url.rstrip("/"), args.clients, args.seconds, args.seed,
-                     args.hostile_clients)
+                     args.hostile_clients, args.hostile_pause)
     else:
         with ExitStack() as stack:
             data_dir = args.data or stack.enter_context(sample_corpus_data())
             base = stack.enter_context(running_server(data_dir, args.server, args.workers,
                                                       args.threads))
-            result = run(base, args.clients, args.seconds, args.seed, args.hostile_clients)
+            result = run(base, args.clients, args.seconds, args.seed, args.hostile_clients,
+                         args.hostile_pause)
         result["server"] = (f"gunicorn, {args.workers} workers x {args.threads} threads"
                             if args.server == "gunicorn" else "kb serve (Flask's threaded server)")
     print(json.dumps(result, indent=2) if args.json else report(result))
