@@ -312,6 +312,10 @@ class Store:
             "SELECT id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
         return row[0] if row else None
 
+    def content_hashes(self) -> set[str]:
+        """The content hash of every stored document (their kept originals' names)."""
+        return {row[0] for row in self.conn.execute("SELECT content_hash FROM documents")}
+
     def source_paths(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT path FROM sources ORDER BY path")]
 

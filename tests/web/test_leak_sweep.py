@@ -104,7 +104,8 @@ def world(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     assert "1 updated" in revised.stdout, revised.stdout
     current = next(d for d in kb.store.documents() if "Brindlemoor" in d.meta.title)
     yield {"app": app, "data": data, "reports": reports, "report": report, "pack": pack,
-           "document": current, "old_passages": [p.id for p in passages], "first_id": document.id}
+           "document": current, "old_passages": [p.id for p in passages], "first_id": document.id,
+           "first_hash": document.content_hash}
     close_app(app)
 
 
@@ -125,6 +126,10 @@ def test_restricting_reaches_every_copy_of_every_version_before_and_after_prunin
     assert pruned.returncode == 0, pruned.stderr
     items = boss.get(f"/api/collections/{pack}").get_json()["items"]
     assert len(items) == 2 and all(item["withdrawn"] for item in items)
+    kept = {path.name.split(".")[0] for path in (data / "files").iterdir()}
+    assert world["document"].content_hash not in kept, "no copy of the withdrawn report is kept"
+    assert world["first_hash"] not in kept, "nor of its first version"
+    assert kept == kb_of(app).store.content_hashes()
     for client in (anonymous, viewer):
         assert client.get(f"/api/collections/{pack}").get_json()["items"] == []
         assert leaks(collected_texts(client, pack)) == []
