@@ -650,8 +650,9 @@ class SearchIndex:
                 return False
             if hidden is None:
                 return True
-            found = list(reader.postings("text", stems[0]).all_ids())
-            return not hidden[found].all()
+            # Stops at the first passage that may be seen, usually the first of the list.
+            return any(not hidden[docnum]
+                       for docnum in reader.postings("text", stems[0]).all_ids())
 
         words = searcher.schema["text"].spelling_fieldname("text")  # the words, unstemmed
 
