@@ -9,6 +9,13 @@ failed connection), overall and by kind of request.
     python -m bench.load --clients 20 --seconds 60                  # gunicorn on the sample corpus
     python -m bench.load --url http://127.0.0.1:5000 --seconds 30   # a server already running
     python -m bench.load --server flask                             # `kb serve` instead of gunicorn
+    python -m bench.load --clients 5 --hostile-clients 20 --seconds 60  # beside hostile queries
+
+``--hostile-clients N`` adds N clients that send nothing but hostile searches, as fast as
+they are answered: a 500-letter unknown word, 500 characters of ``(``, 100 unknown words
+joined by OR, real words joined by OR up to the 500-character limit, and 200 ORs (over the
+limit: refused). Their answers count as errors only when they are neither 200 nor 400;
+the report gives the normal searches' latency apart, which is what must hold.
 
 Without ``--url`` it starts the server itself on a free loopback port, over ``--data`` (or,
 when that is not given, over the sample corpus indexed into a temporary directory).
@@ -166,19 +173,53 @@ def next_request(rng: random.Random, catalogue: Catalogue) -> tuple[str, str, di
     return "themes", rng.choice(("/themes", "/api/themes")), {}
 
 
-def client(base: str, catalogue: Catalogue, deadline: float, seed: int, tally: Tally) -> None:
-    """Send requests one after another on a keep-alive connection until ``deadline``."""
+#: Kinds of request that are searches people make (their latency is what must hold).
+SEARCHES = ("search", "search-htmx", "api-search")
+HOSTILE_WORDS = ("father", "mother", "neglect", "school", "health", "visitor", "police",
+                 "assessment", "domestic", "abuse", "baby", "sleep", "housing", "referral")
+
+
+def _letters(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(count))
+
+
+def next_hostile_request(rng: random.Random, catalogue: Catalogue
+                         ) -> tuple[str, str, dict[str, str]]:
+    """(kind, path, headers) of one hostile search, each new (no cache answers it)."""
+    roll = rng.random()
+    if roll < 0.25:
+        kind, query = "hostile-long-word", _letters(rng, 500)
+    elif roll < 0.40:
+        kind, query = "hostile-parens", "(" * 500
+    elif roll < 0.65:
+        kind, query = "hostile-ors", " OR ".join(_letters(rng, 3) for _ in range(100))[:500]
+    elif roll < 0.90:
+        words = " OR ".join(rng.choice(HOSTILE_WORDS) + _letters(rng, 1) * rng.randint(0, 1)
+                            for _ in range(80))
+        kind, query = "hostile-or-words", words[:500].rsplit(" OR ", 1)[0]
+    else:
+        kind, query = "hostile-200-ors", " OR ".join(_letters(rng, 2) for _ in range(201))
+    path = rng.choice(("/api/search?", "/?")) + urlencode({"q": query})
+    return kind, path, {}
+
+
+def client(base: str, catalogue: Catalogue, deadline: float, seed: int, tally: Tally,
+           hostile: bool = False, pause: float = 0.0) -> None:
+    """Send requests one after another on a keep-alive connection until ``deadline``, with
+    ``pause`` seconds after each answer."""
     parts = urlsplit(base)
     rng = random.Random(seed)
+    draw = next_hostile_request if hostile else next_request
+    accepted = (200, 400, 503) if hostile else (200,)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     while time.monotonic() < deadline:
-        kind, path, headers = next_request(rng, catalogue)
+        kind, path, headers = draw(rng, catalogue)
         started = time.perf_counter()
         try:
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
+            if response.status not in accepted:
                 tally.errors[f"{kind}: HTTP {response.status}"] += 1
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
@@ -188,6 +229,8 @@ def client(base: str, catalogue: Catalogue, deadline: float, seed: int, tally: T
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             continue
         tally.latencies[kind].append(time.perf_counter() - started)
+        if pause:
+            time.sleep(pause)
     connection.close()
 
 
@@ -198,13 +241,18 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def run(base: str, clients: int, seconds: float, seed: int) -> dict:
-    """Drive ``base`` with ``clients`` threads for ``seconds``; returns the figures."""
+def run(base: str, clients: int, seconds: float, seed: int, hostile_clients: int = 0,
+        hostile_pause: float = 0.0) -> dict:
+    """Drive ``base`` with ``clients`` threads (and ``hostile_clients`` sending hostile
+    searches, pausing ``hostile_pause`` seconds after each) for ``seconds``; returns the
+    figures."""
     catalogue = discover(base)
-    tallies = [Tally() for _ in range(clients)]
+    tallies = [Tally() for _ in range(clients + hostile_clients)]
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(base, catalogue, deadline, seed + n, tally))
+    threads = [threading.Thread(target=client, args=(base, catalogue, deadline, seed + n, tally,
+                                                     n >= clients,
+                                                     hostile_pause if n >= clients else 0.0))
                for n, tally in enumerate(tallies)]
     for thread in threads:
         thread.start()
@@ -217,25 +265,44 @@ def run(base: str, clients: int, seconds: float, seed: int) -> dict:
         for kind, values in tally.latencies.items():
             by_kind[kind] += values
         errors.update(tally.errors)
-    every = sorted(v for values in by_kind.values() for v in values)
+    every = sorted(v for kind, values in by_kind.items() for v in values
+                   if not kind.startswith("hostile"))
 
     def figures(values: list[float]) -> dict:
         ordered = sorted(values)
         return {"requests": len(ordered), "p50_ms": round(percentile(ordered, 0.50) * 1000, 1),
                 "p95_ms": round(percentile(ordered, 0.95) * 1000, 1),
                 "p99_ms": round(percentile(ordered, 0.99) * 1000, 1)}
-    return {"url": base, "clients": clients, "seconds": round(elapsed, 1),
+    searches = [v for kind in SEARCHES for v in by_kind.get(kind, [])]
+    hostile = [v for kind, values in by_kind.items() if kind.startswith("hostile")
+               for v in values]
+    return {"url": base, "clients": clients, "hostile_clients": hostile_clients,
+            "hostile_pause": hostile_pause,
+            "seconds": round(elapsed, 1),
             "requests_per_second": round(len(every) / elapsed, 1), **figures(every),
+            "searches": figures(searches), "hostile": figures(hostile),
             "errors": sum(errors.values()), "error_kinds": dict(errors),
             "by_kind": {kind: figures(values) for kind, values in sorted(by_kind.items())}}
 
 
 def report(result: dict) -> str:
-    lines = [f"{result['clients']} clients for {result['seconds']} s against {result['url']}"
+    searches, hostile = result["searches"], result["hostile"]
+    lines = [f"{result['clients']} clients"
+             + (f" and {result['hostile_clients']} hostile ones" if result["hostile_clients"]
+                else "")
+             + (f" (pausing {result['hostile_pause']} s)" if result["hostile_pause"] else "")
+             + f" for {result['seconds']} s against {result['url']}"
              + (f" ({result['server']})" if "server" in result else ""),
-             f"{result['requests']} requests, {result['requests_per_second']} requests/s, "
+             f"{result['requests']} requests (hostile ones apart), "
+             f"{result['requests_per_second']} requests/s, "
              f"latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
-             f"p99 {result['p99_ms']} ms, errors {result['errors']}", "",
+             f"p99 {result['p99_ms']} ms, errors {result['errors']}",
+             f"searches: {searches['requests']}, p50 {searches['p50_ms']} ms, "
+             f"p95 {searches['p95_ms']} ms, p99 {searches['p99_ms']} ms"]
+    if result["hostile_clients"]:
+        lines.append(f"hostile searches: {hostile['requests']}, p50 {hostile['p50_ms']} ms, "
+                     f"p95 {hostile['p95_ms']} ms, p99 {hostile['p99_ms']} ms")
+    lines += ["",
              f"{'kind':<14}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
     for kind, values in result["by_kind"].items():
         lines.append(f"{kind:<14}{values['requests']:>10}{values['p50_ms']:>10}"
@@ -257,18 +324,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn worker processes (default: twice the CPUs)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--hostile-clients", type=int, default=0,
+                        help="clients sending only hostile searches, beside the others")
+    parser.add_argument("--hostile-pause", type=float, default=0.0,
+                        help="seconds each hostile client waits after an answer (default 0)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.url:
-        result = run(args.url.rstrip("/"), args.clients, args.seconds, args.seed)
+        result = run(args.url.rstrip("/"), args.clients, args.seconds, args.seed,
+                     args.hostile_clients, args.hostile_pause)
     else:
         with ExitStack() as stack:
             data_dir = args.data or stack.enter_context(sample_corpus_data())
             base = stack.enter_context(running_server(data_dir, args.server, args.workers,
                                                       args.threads))
-            result = run(base, args.clients, args.seconds, args.seed)
+            result = run(base, args.clients, args.seconds, args.seed, args.hostile_clients,
+                         args.hostile_pause)
         result["server"] = (f"gunicorn, {args.workers} workers x {args.threads} threads"
                             if args.server == "gunicorn" else "kb serve (Flask's threaded server)")
     print(json.dumps(result, indent=2) if args.json else report(result))

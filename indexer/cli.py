@@ -6,26 +6,31 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from kb.base import KnowledgeBase
 from kb.model import KINDS
 from kb.lock import DataLock, IndexerBusy
 from kb.search import SearchRequest, SearchRequestError
-from kb.settings import Settings
+from kb.settings import DataDirError, Settings
+from kb.store import ReadOnlyError
 from kb.taxonomy import TaxonomyError
+from kb.text import for_terminal
 
-EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 class UsageError(Exception):
     """A mistake in how the command was called; the message says what to do."""
 
 
-def _settings(args: argparse.Namespace, **overrides: bool | None) -> Settings:
+def _settings(args: argparse.Namespace, **overrides: bool | str | None) -> Settings:
     """Settings from the common flags and the environment; a bad variable is a usage error."""
     try:
         return Settings.from_env(data_dir=args.data, themes_path=args.themes, **overrides)
@@ -33,11 +38,54 @@ def _settings(args: argparse.Namespace, **overrides: bool | None) -> Settings:
         raise UsageError(str(error)) from None
 
 
-def _open(args: argparse.Namespace) -> KnowledgeBase:
+def _open(args: argparse.Namespace, write: bool = False) -> KnowledgeBase:
+    """The knowledge base of the settings; ``write``: the command changes it, so a data
+    directory this process may not write is a usage error (reading commands work there)."""
     try:
-        return KnowledgeBase(_settings(args))
-    except TaxonomyError as error:
+        kb = KnowledgeBase(_settings(args))
+    except (TaxonomyError, DataDirError, ReadOnlyError) as error:
         raise UsageError(str(error)) from None
+    if write and kb.store.read_only:
+        kb.close()
+        raise UsageError(f"the data directory {kb.settings.data_dir} is read-only: "
+                         f"`kb {args.command}` needs to change it")
+    return kb
+
+
+def _say(text: object) -> str:
+    """Text from documents (titles, passages, names) made safe to print on a terminal."""
+    return for_terminal(str(text))
+
+
+# -- argument types: a bad value is a usage error (exit 2) with a message ------------------------
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number is needed, not {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds is needed, not {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {raw}")
+    return value
+
+
+def _year(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a year is needed, not {raw!r}") from None
+    if not 0 <= value <= 9999:
+        raise argparse.ArgumentTypeError(f"a year is 0 to 9999, not {raw}")
+    return value
 
 
 # -- commands -----------------------------------------------------------------
@@ -46,13 +94,13 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     from indexer.ingest import ingest
 
-    with _open(args) as kb:
+    with _open(args, write=True) as kb:
         bar = tqdm(total=0, unit="file", desc="Indexing", disable=None, file=sys.stderr)
 
         def progress(outcome) -> None:
             bar.update(1)
             if outcome.status == "failed":
-                bar.write(f"failed: {outcome.path}: {outcome.reason}", file=sys.stderr)
+                bar.write(_say(f"failed: {outcome.path}: {outcome.reason}"), file=sys.stderr)
 
         def set_total(total: int) -> None:
             bar.total = total
@@ -68,12 +116,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         bar.close()
     print(report.summary())
     for outcome in report.failed:
-        print(f"  failed: {outcome.path}: {outcome.reason}")
+        print(_say(f"  failed: {outcome.path}: {outcome.reason}"))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    with _open(args) as kb, DataLock(kb.settings.data_dir):
+    with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
         count = kb.rebuild_index()
     print(f"Rebuilt the search index from the database: {count} passages.")
     return EXIT_OK
@@ -82,7 +130,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_retag(args: argparse.Namespace) -> int:
     from indexer.tag import Tagger
 
-    with _open(args) as kb, DataLock(kb.settings.data_dir):
+    with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
         tagger = Tagger(kb.taxonomy)
         total, tagging_seconds = 0, 0.0
         for document_id in kb.store.document_ids():
@@ -110,7 +158,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for title, key in (("By kind", "by_kind"), ("By scope", "by_scope"), ("By year", "by_year")):
         print(f"{title}:")
         for value, count in stats[key].items():
-            print(f"  {value:<20} {count}")
+            print(_say(f"  {value:<20} {count}"))
     return EXIT_OK
 
 
@@ -141,11 +189,28 @@ def cmd_search(args: argparse.Namespace) -> int:
         document, passage = result.document, result.passage
         page = f", page {passage.page_start}" if passage.page_start else ""
         themes = f" [{', '.join(passage.themes)}]" if passage.themes else ""
-        print(f"\n{document.meta.title} ({document.meta.year}{page}){themes}")
-        print(f"  {_plain(result.snippet)}")
+        print(_say(f"\n{document.meta.title} ({document.meta.year}{page}){themes}"))
+        print(_say(f"  {_plain(result.snippet)}"))
     if response.suggestion:
-        print(f"\nDid you mean: {response.suggestion}")
+        print(_say(f"\nDid you mean: {response.suggestion}"))
     return EXIT_OK
+
+
+def _check_json_lines(path: Path) -> None:
+    """A usage error, naming the line, unless every non-blank line of ``path`` is a JSON object."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not JSON lines: it is not UTF-8 text") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path} is not JSON lines: line {number}: {error.msg}") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"{path} is not JSON lines: line {number} is not an object")
 
 
 def _plain(snippet_html: str) -> str:
@@ -156,14 +221,21 @@ def _plain(snippet_html: str) -> str:
 
 def serve_settings(args: argparse.Namespace) -> Settings:
     """The settings ``kb serve`` runs with: its flags, else the environment."""
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = args.base_url or os.environ.get("KB_BASE_URL") or (
+        f"http://{host}:{args.port}" if args.host not in ("0.0.0.0", "::", "") else "")
     return _settings(args, require_sign_in=args.require_sign_in or None,
-                     secure_cookies=False if args.insecure_cookies else None)
+                     secure_cookies=False if args.insecure_cookies else None,
+                     base_url=base_url)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from web import create_app
 
-    app = create_app(serve_settings(args))
+    try:
+        app = create_app(serve_settings(args))
+    except (TaxonomyError, DataDirError, ReadOnlyError) as error:
+        raise UsageError(str(error)) from None
     app.run(host=args.host, port=args.port, threaded=True)
     return EXIT_OK
 
@@ -192,6 +264,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.is_file():
             raise UsageError(f"no such file: {path}")
+        _check_json_lines(path)
     if args.what == "themes":
         if len(paths) != 1:
             raise UsageError("`kb eval themes` takes one file")
@@ -212,7 +285,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_restrict(args: argparse.Namespace) -> int:
-    with _open(args) as kb, DataLock(kb.settings.data_dir):
+    with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
         if not kb.store.set_restricted(args.document_id, not args.lift):
             raise UsageError(f"no document with id {args.document_id}")
         kb.sync_index()
@@ -221,7 +294,7 @@ def cmd_restrict(args: argparse.Namespace) -> int:
 
 
 def cmd_curate(args: argparse.Namespace) -> int:
-    with _open(args) as kb, DataLock(kb.settings.data_dir):
+    with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
         if kb.taxonomy.get(args.theme) is None:
             raise UsageError(f"unknown theme {args.theme!r}; see `kb themes`")
         try:
@@ -236,9 +309,11 @@ def cmd_curate(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
-    from kb.accounts import AccountError, add_user, list_users, remove_user
+    from kb.accounts import (
+        AccountError, add_user, change_password, change_role, list_users, remove_user,
+    )
 
-    with _open(args) as kb:
+    with _open(args, write=args.action != "list") as kb:
         if args.action == "list":
             for user in list_users(kb.store):
                 access = ", restricted documents" if user.sees_restricted else ""
@@ -251,9 +326,23 @@ def cmd_users(args: argparse.Namespace) -> int:
                 raise UsageError(f"no user called {args.username}")
             print(f"Removed {args.username}.")
             return EXIT_OK
-        password = os.environ.get("KB_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
         try:
-            user = add_user(kb.store, args.username, password, args.role, args.restricted_access)
+            if args.action == "role":
+                if args.role is None:
+                    raise UsageError("`kb users role` needs --role viewer|curator|admin")
+                user = change_role(kb.store, args.username, args.role, args.restricted_access)
+                access = ", restricted documents" if user.sees_restricted else ""
+                print(f"{user.username} is now {user.role}{access}; their sessions have ended.")
+                return EXIT_OK
+            password = os.environ.get("KB_PASSWORD") or getpass.getpass(
+                f"{'New password' if args.action == 'passwd' else 'Password'} for "
+                f"{args.username}: ")
+            if args.action == "passwd":
+                change_password(kb.store, args.username, password)
+                print(f"Changed the password of {args.username}; their sessions have ended.")
+                return EXIT_OK
+            user = add_user(kb.store, args.username, password, args.role or "viewer",
+                            args.restricted_access)
         except AccountError as error:
             raise UsageError(str(error)) from None
     print(f"Added {user.username} ({user.role}).")
@@ -309,6 +398,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.format in BINARY_FORMATS and args.output is None:
         raise UsageError(f"a {args.format.upper()} file is binary: give -o FILE")
+    if args.output is not None and args.output.is_dir():
+        raise UsageError(f"{args.output} is a directory: give a file name with -o")
+    if args.output is not None and not args.output.absolute().parent.is_dir():
+        raise UsageError(f"there is no directory {args.output.absolute().parent} to write "
+                         f"{args.output.name} in")
     with _open(args) as kb:
         try:
             collection_id = find_collection(kb.store, args.collection)
@@ -320,14 +414,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         pack = training_pack(kb, collection, include_restricted=args.include_restricted)
     content = export(pack, args.format)
     if args.output is None:
-        sys.stdout.write(content.decode())
+        text = content.decode()
+        sys.stdout.write(_say(text) if sys.stdout.isatty() else text)
         return EXIT_OK
-    args.output.write_bytes(content)
-    print(f"Wrote {len(pack.quotations)} quotations from “{pack.title}” to {args.output}.")
+    try:
+        args.output.write_bytes(content)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
+    print(_say(f"Wrote {len(pack.quotations)} quotations from “{pack.title}” to {args.output}."))
     return EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on standard error (and exit status 2), like every other."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     def common_options(default: object) -> argparse.ArgumentParser:
         options = argparse.ArgumentParser(add_help=False)
@@ -337,8 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="taxonomy file (default: $KB_THEMES or the shipped themes)")
         return options
 
-    parser = argparse.ArgumentParser(prog="kb", description=__doc__.splitlines()[0],
-                                     parents=[common_options(None)])
+    parser = _Parser(prog="kb", description=__doc__.splitlines()[0],
+                     parents=[common_options(None)])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Given after the command, --data and --themes win; given before it, they still count.
     after_command = common_options(argparse.SUPPRESS)
@@ -354,8 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--rebuild", action="store_true", help="re-read every file, even unchanged ones")
     sub.add_argument("--prune", action="store_true",
                      help="remove documents whose files are gone from the folders given")
-    sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    sub.add_argument("--timeout", type=float, default=120.0,
+    sub.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    sub.add_argument("--timeout", type=_positive_seconds, default=120.0,
                      help="seconds allowed to read one file (default 120)")
 
     command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
@@ -373,9 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--type", action="append",
                      choices=["recommendation", "finding", "good-practice", "other"])
     sub.add_argument("--agency", action="append", metavar="AGENCY")
-    sub.add_argument("--year-from", type=int)
-    sub.add_argument("--year-to", type=int)
-    sub.add_argument("--limit", type=int, default=10)
+    sub.add_argument("--year-from", type=_year)
+    sub.add_argument("--year-to", type=_year)
+    sub.add_argument("--limit", type=_positive_int, default=10)
     sub.add_argument("--json", action="store_true")
 
     sub = command("serve", cmd_serve,
@@ -385,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--require-sign-in", action="store_true",
                      help="show nothing but the sign-in page to anyone not signed in "
                           "(default: $KB_REQUIRE_SIGN_IN or no)")
+    sub.add_argument("--base-url", metavar="URL",
+                     help="the address links in the API and CSV are built on (default: "
+                          "$KB_BASE_URL, else http://HOST:PORT; for 0.0.0.0, paths)")
     sub.add_argument("--insecure-cookies", action="store_true",
                      help="let the session cookie travel over plain HTTP, for local use only "
                           "(default: $KB_SECURE_COOKIES or yes)")
@@ -402,10 +510,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("document_id", type=int)
     sub.add_argument("--lift", action="store_true", help="make the document open again")
 
-    sub = command("users", cmd_users, "Add, remove or list the people who can sign in.")
-    sub.add_argument("action", choices=["add", "remove", "list"])
+    sub = command("users", cmd_users,
+                  "Add, remove or list the people who can sign in; set a password or a role.")
+    sub.add_argument("action", choices=["add", "remove", "list", "passwd", "role"])
     sub.add_argument("username", nargs="?")
-    sub.add_argument("--role", choices=["viewer", "curator", "admin"], default="viewer")
+    sub.add_argument("--role", choices=["viewer", "curator", "admin"],
+                     help="add: the role (default viewer); role: the new one")
     sub.add_argument("--restricted-access", action="store_true",
                      help="may see restricted documents (admins always may)")
 
@@ -417,8 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--kind", action="append", choices=KINDS)
     sub.add_argument("--publisher", action="append", metavar="NAME")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
-    sub.add_argument("--year-from", type=int)
-    sub.add_argument("--year-to", type=int)
+    sub.add_argument("--year-from", type=_year)
+    sub.add_argument("--year-to", type=_year)
     sub.add_argument("--include-restricted", action="store_true",
                      help="count restricted documents too (default: leave them out)")
 
@@ -444,11 +554,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (UsageError, IndexerBusy) as error:  # IndexerBusy: another indexer holds the data
-        print(f"kb {args.command}: {error}", file=sys.stderr)
+        print(_say(f"kb {args.command}: {error}"), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except (OSError, sqlite3.Error) as error:  # the disk or the database, not the command line
+        reason = getattr(error, "strerror", None) or str(error)
+        where = getattr(error, "filename", None)
+        print(_say(f"kb {args.command}: {reason}" + (f": {where}" if where else "")),
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

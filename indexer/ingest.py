@@ -160,6 +160,7 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, p
             kb.rebuild_index()
         else:
             kb.sync_index()
+        _drop_unused_originals(kb)
     report.seconds = time.monotonic() - started
     return report
 
@@ -262,6 +263,19 @@ def _keep_original(task: _Task, files_dir: Path) -> None:
         temporary = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(task.path, temporary)
         os.replace(temporary, target)
+
+
+def _drop_unused_originals(kb: KnowledgeBase) -> None:
+    """Delete kept copies of originals that no stored document holds any more (the old
+    version of a revised file, a pruned report, a copy left half-made by a crash): a
+    withdrawn report leaves nothing of itself in the data directory."""
+    files_dir = kb.settings.files_dir
+    if not files_dir.is_dir():
+        return
+    kept = kb.store.content_hashes()
+    for path in files_dir.iterdir():
+        if path.name.split(".", 1)[0] not in kept:
+            path.unlink(missing_ok=True)
 
 
 def _prune(kb: KnowledgeBase, roots: list[Path], present: set[str], report: IngestReport) -> None:

@@ -6,15 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kb.index import CombinedIndex, IndexResults, SearchIndex
+from kb.limits import LongSearchGate, is_long
 from kb.model import Document, Passage
 from kb.search import (
     FACET_PARAMS, SearchRequest, SearchResponse, PassageResult, index_query, order_facet,
 )
-from kb.settings import Settings
+from kb.settings import DataDirError, Settings
 from kb.store import Store
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 INDEX_BATCH = 2000
+LONG_SEARCH_LOCK = "long-search.lock"
 
 
 class KnowledgeBase:
@@ -31,8 +33,13 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.db_path)
+        settings.check_data_dir()
+        if settings.data_dir_writable:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        elif not settings.db_path.is_file():
+            raise DataDirError(f"there is no knowledge base in {settings.data_dir}, and it "
+                               "cannot be made there: the directory is read-only")
+        self.store = Store(settings.db_path, read_only=not settings.data_dir_writable)
         cache = settings.search_cache_mb << 20
         self.index = SearchIndex(settings.index_dir / "open", cache_bytes=cache)
         self.restricted_index = SearchIndex(settings.index_dir / "restricted", cache_bytes=cache)
@@ -41,6 +48,7 @@ class KnowledgeBase:
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
         self._synonyms += [(None, group) for group in self.taxonomy.search_synonyms]
+        self._long_searches: LongSearchGate | None = None
 
     def close(self) -> None:
         self.index.close()
@@ -79,9 +87,16 @@ class KnowledgeBase:
             # A passage lives in one index: added to its own, dropped from the other.
             opened = [(p, d) for p, d in items if not d.meta.restricted]
             closed = [(p, d) for p, d in items if d.meta.restricted]
-            self.index.apply(opened, dropped + [p.id for p, _ in closed])
             if closed or self.restricted_index.exists():
                 self.restricted_index.apply(closed, dropped + [p.id for p, _ in opened])
+            if closed and {p.id for p, _ in closed} & self.index.indexed_passage_ids():
+                # A document restricted now: its passages leave the open index without a
+                # trace. Deleted passages would still count in its word statistics (every
+                # anonymous score) and spelling dictionary, so it is written afresh from the
+                # store (rare: 0.6 s on the sample corpus, minutes at 100k passages).
+                self.index.rebuild(self._passages(restricted=False))
+            else:
+                self.index.apply(opened, dropped + [p.id for p, _ in closed])
             self.store.clear_index_changes(batch + dropped)
         return len(additions) + len(deletions)
 
@@ -146,10 +161,11 @@ class KnowledgeBase:
         hits = self.index_for(include_restricted).similar(
             passage.text, exclude_document=passage.document_id if other_documents else None,
             filters=filters, year_to=year_to, include_restricted=include_restricted, limit=limit)
-        return self._results(hits)
+        return self._results(hits, include_restricted)
 
-    def _results(self, hits) -> list[PassageResult]:
-        """Index hits joined with their passages and documents from the store, in rank order."""
+    def _results(self, hits, include_restricted: bool) -> list[PassageResult]:
+        """Index hits joined with their passages and documents from the store, in rank order
+        (a hit the store no longer has, or has restricted meanwhile, is left out)."""
         passages = {p.id: p for p in self.store.passages(passage_ids=[h.passage_id for h in hits])}
         documents: dict[int, Document | None] = {}
         results = []
@@ -158,18 +174,41 @@ class KnowledgeBase:
             if hit.document_id not in documents:
                 documents[hit.document_id] = self.store.document(hit.document_id)
             document = documents[hit.document_id]
-            if passage is not None and document is not None:
+            if passage is not None and document is not None \
+                    and (include_restricted or not document.meta.restricted):
                 results.append(PassageResult(passage=passage, document=document,
                                              snippet=hit.snippet, score=hit.score))
         return results
 
     # -- searching ----------------------------------------------------------
+    def take_turns_for_long_searches(self) -> None:
+        """From now on, searches of many words take turns with those of every other process
+        serving this data directory (see kb/limits.py); the web app asks for it."""
+        self._long_searches = LongSearchGate(self.settings.data_dir / LONG_SEARCH_LOCK)
+
     def search(self, request: SearchRequest, include_restricted: bool = False,
                plain: bool = False) -> SearchResponse:
-        """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts."""
-        found: IndexResults = self.index_for(include_restricted).search(
-            index_query(request, self._synonyms, include_restricted=include_restricted, plain=plain))
-        results = self._results(found.hits)
+        """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts.
+
+        Raises SearchBusy for a long search while another runs, once
+        ``take_turns_for_long_searches`` was called.
+        """
+        if self._long_searches is not None and is_long(request.q):
+            with self._long_searches.turn():
+                return self._search(request, include_restricted, plain)
+        return self._search(request, include_restricted, plain)
+
+    def _search(self, request: SearchRequest, include_restricted: bool,
+                plain: bool) -> SearchResponse:
+        asked = index_query(request, self._synonyms, include_restricted=include_restricted,
+                            plain=plain)
+        # After `kill -9` between a store commit and the index catching up (or while a run
+        # catches up), the index still holds passages the store has dropped or restricted:
+        # they are left out of the count as well as the rows, so the total is always the
+        # number of passages a search can return.
+        asked.hidden = self.store.stale_index_entries(include_restricted)
+        found: IndexResults = self.index_for(include_restricted).search(asked)
+        results = self._results(found.hits, include_restricted)
         facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)
                   for name, counts in found.facets.items() if name in FACET_PARAMS}
         return SearchResponse(request=request, total=found.total, results=results, facets=facets,

@@ -68,6 +68,7 @@ class Collection:
     created_at: str
     updated_at: str
     items: list[CollectionItem]
+    owner: str | None = None  # who started it (None: before there were accounts)
 
     def visible_items(self, include_restricted: bool) -> list[CollectionItem]:
         return [item for item in self.items if include_restricted or not item.restricted]
@@ -82,12 +83,13 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def create_collection(store: Store, name: str) -> int:
+def create_collection(store: Store, name: str, owner: str | None = None) -> int:
+    """Start a collection, owned by ``owner`` (the signed-in person; None without accounts)."""
     now = utc_now()
     with store.transaction():
         cursor = store.conn.execute(
-            "INSERT INTO collections (name, created_at, updated_at) VALUES (?, ?, ?)",
-            (_clean_name(name), now, now))
+            "INSERT INTO collections (name, created_at, updated_at, owner) VALUES (?, ?, ?, ?)",
+            (_clean_name(name), now, now, owner))
     return int(cursor.lastrowid)
 
 
@@ -120,8 +122,12 @@ def list_collections(store: Store, include_restricted: bool = False
     return found
 
 
-def collection_names(store: Store) -> list[tuple[int, str]]:
-    """(id, name) of every collection, the most recently changed first."""
+def collection_names(store: Store, owner: str | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every collection (or only ``owner``'s), the most recently changed first."""
+    if owner is not None:
+        return [(row[0], row[1]) for row in store.conn.execute(
+            "SELECT id, name FROM collections WHERE owner = ? ORDER BY updated_at DESC, id DESC",
+            (owner,))]
     return [(row[0], row[1]) for row in store.conn.execute(
         "SELECT id, name FROM collections ORDER BY updated_at DESC, id DESC")]
 
@@ -161,15 +167,18 @@ def add_passage(store: Store, collection_id: int, passage: Passage, document: Do
             "SELECT COALESCE(MAX(position), 0) + 1 FROM collection_items WHERE collection_id = ?",
             (collection_id,)).fetchone()[0]
         meta = document.meta
+        identity = store.conn.execute("SELECT identity_id FROM documents WHERE id = ?",
+                                      (document.id,)).fetchone()
         cursor = store.conn.execute(
             "INSERT INTO collection_items (collection_id, position, note, text_hash, text, "
             "heading_path, page_start, page_end, themes, document_hash, title, publisher, year, "
-            "kind, scope, restricted, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?)",
+            "kind, scope, restricted, added_at, identity_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (collection_id, position, note, text_hash(passage.text), passage.text,
              json.dumps(passage.heading_path), passage.page_start, passage.page_end,
              json.dumps(passage.themes), document.content_hash, meta.title, meta.publisher,
-             meta.year, meta.kind, meta.scope, int(meta.restricted), utc_now()))
+             meta.year, meta.kind, meta.scope, int(meta.restricted), utc_now(),
+             identity[0] if identity else None))
         _touch(store, collection_id)
     return int(cursor.lastrowid)
 
@@ -222,28 +231,34 @@ def move_item(store: Store, item_id: int, offset: int, include_restricted: bool 
 
 def get_collection(store: Store, collection_id: int) -> Collection | None:
     """A collection with its items in order; each item linked to its live passage if any:
-    the same text in the same report, or in a revised version of it (same title). The same
-    words quoted in another report do not count: the citation would be wrong."""
+    the same text in the same report, or in another version of it (the same document
+    identity). The same words quoted in another report do not count: the citation would be
+    wrong. An item is restricted while its report is, in whichever version, even withdrawn."""
     row = store.conn.execute("SELECT * FROM collections WHERE id = ?", (collection_id,)).fetchone()
     if not row:
         return None
     items = []
     for item in store.conn.execute(
-            "SELECT * FROM collection_items WHERE collection_id = ? ORDER BY position, id",
-            (collection_id,)).fetchall():
+            "SELECT i.*, di.restricted AS identity_restricted FROM collection_items i "
+            "LEFT JOIN document_identities di ON di.id = i.identity_id "
+            "WHERE i.collection_id = ? ORDER BY i.position, i.id", (collection_id,)).fetchall():
         live = store.conn.execute(
             "SELECT p.id, p.document_id, d.restricted FROM passages p "
             "JOIN documents d ON d.id = p.document_id WHERE p.text_hash = ? "
-            "AND (d.content_hash = ? OR d.title = ?) ORDER BY d.content_hash = ? DESC LIMIT 1",
-            (item["text_hash"], item["document_hash"], item["title"],
-             item["document_hash"])).fetchone()
+            "AND (d.content_hash = ? OR d.identity_id = ?) ORDER BY d.content_hash = ? DESC "
+            "LIMIT 1", (item["text_hash"], item["document_hash"], item["identity_id"],
+                        item["document_hash"])).fetchone()
+        # The identity's restriction is the report's, now; a copy of a report that has no
+        # identity (withdrawn before identities were kept) keeps the restriction it was taken with.
+        restricted = bool(item["identity_restricted"]) if item["identity_id"] is not None \
+            else bool(item["restricted"])
         items.append(CollectionItem(
             id=item["id"], position=item["position"], note=item["note"], text=item["text"],
             heading_path=json.loads(item["heading_path"]), themes=json.loads(item["themes"]),
             citation=Citation(item["title"], item["publisher"], item["year"], item["page_start"],
                               item["page_end"]),
             kind=item["kind"], scope=item["scope"],
-            restricted=bool(item["restricted"]) or bool(live and live[2]),
+            restricted=restricted or bool(live and live[2]),
             passage_id=live[0] if live else None, document_id=live[1] if live else None))
     return Collection(id=row["id"], name=row["name"], created_at=row["created_at"],
-                      updated_at=row["updated_at"], items=items)
+                      updated_at=row["updated_at"], items=items, owner=row["owner"])

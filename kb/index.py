@@ -41,6 +41,7 @@ from whoosh.searching import Searcher
 from whoosh.scoring import BM25F
 
 from kb.model import Document, Passage
+from kb.spelling import MAX_WORD_CHARS, SpellingBudget, closest_spelling
 
 #: Facets and whether a passage can carry several values of each.
 FACETS: dict[str, bool] = {
@@ -55,7 +56,6 @@ FACETS: dict[str, bool] = {
 }
 
 SNIPPET_CHARS = 320
-SUGGESTION_CANDIDATES = 8  # closest spellings tried for an unknown word, until one is visible
 MAX_CORRECTED_WORDS = 5  # unknown words of one query looked up for "did you mean" (each costs)
 
 # Ranking, on top of BM25F over the passage text, its heading path and the document title
@@ -115,6 +115,10 @@ class IndexQuery:
     plain: bool = False  # plain BM25 over the text, OR of the words: the ranking baseline
     facets: bool = True
     suggest: bool = True
+    #: Passages to leave out although the index holds them: the index has not yet caught up
+    #: with the store (see ``KnowledgeBase.stale_passages``), so totals, facet counts and
+    #: pages count only passages a search can return.
+    hidden: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -438,6 +442,8 @@ class SearchIndex:
                 return IndexResults(total=0, hits=[], facets={})
             whoosh_query, notice, excluded = self._parse(searcher, request)
             visible = table.live if request.include_restricted else table.live & ~table.restricted
+            if request.hidden:
+                visible = visible & ~np.isin(table.pids, list(request.hidden))
             masks = {name: table.mask(name, values)
                      for name, values in request.filters.items() if values and name in FACETS}
             if request.year_from is not None or request.year_to is not None:
@@ -628,11 +634,15 @@ class SearchIndex:
         reading, so ``self._facets`` is the table of ``searcher``'s generation.
         """
         reader = searcher.reader()
-        corrector = reader.corrector("text")
         analyzer = searcher.schema["text"].analyzer
         table = self._facets
-        hidden = None if include_restricted or not table.restricted.any() \
-            else ~table.live | table.restricted
+        # Deleted passages (a document restricted or removed since the last merge) leave their
+        # words in the dictionary: a word is known only when a live passage holds it.
+        hidden = ~table.live
+        if not include_restricted:
+            hidden |= table.restricted
+        if not hidden.any():
+            hidden = None
 
         def known(word: str) -> bool:
             stems = [token.text for token in analyzer(word)]
@@ -640,28 +650,32 @@ class SearchIndex:
                 return False
             if hidden is None:
                 return True
-            found = list(reader.postings("text", stems[0]).all_ids())
-            return not hidden[found].all()
+            # Stops at the first passage that may be seen, usually the first of the list.
+            return any(not hidden[docnum]
+                       for docnum in reader.postings("text", stems[0]).all_ids())
 
+        words = searcher.schema["text"].spelling_fieldname("text")  # the words, unstemmed
+
+        def terms_from(prefix: str) -> Iterator[str]:
+            return (term.decode() for term in reader.expand_prefix(words, prefix))
+
+        def frequency(term: str) -> int:
+            return reader.doc_frequency(words, term)
+
+        # The work is bounded by kb/spelling.py (word length, terms examined per word and
+        # per query), whatever the query holds: 500 letters of one word, 100 unknown words.
+        budget = SpellingBudget()
         tries = 0
 
         def corrected(match: re.Match) -> str:
             nonlocal tries
             word = match.group(0)
             if word in _OPERATORS or tries >= MAX_CORRECTED_WORDS \
+                    or len(word) > MAX_WORD_CHARS \
                     or not [token.text for token in analyzer(word)] or known(word):
                 return word
             tries += 1
-            # Whoosh orders candidates by how common they are: take the closest spelling
-            # ("sleap": sleep before lead), the commonest of equally close ones; a short
-            # word may be one letter out, a longer one two.
-            wanted = word.lower()
-            candidates = corrector.suggest(wanted, limit=SUGGESTION_CANDIDATES,
-                                           maxdist=1 if len(wanted) <= 5 else 2)
-            found = sorted((candidate for candidate in candidates if known(candidate)),
-                           key=lambda candidate: (_edit_distance(wanted, candidate),
-                                                  candidates.index(candidate)))
-            return found[0] if found else word
+            return closest_spelling(word.lower(), terms_from, frequency, known, budget) or word
 
         suggestion = _WORD.sub(corrected, text)
         return suggestion if suggestion != text else None
@@ -767,21 +781,6 @@ def _match(searcher, whoosh_query: query.Query,
             scores.append(matcher.score() if scored[docnum] else math.nan)
             matcher.next()
     return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
-
-
-def _edit_distance(first: str, second: str) -> int:
-    """Letters to insert, delete, change or swap with a neighbour to turn one word into
-    the other (Damerau-Levenshtein, optimal string alignment)."""
-    previous2: list[int] = []
-    previous = list(range(len(second) + 1))
-    for i, a in enumerate(first, 1):
-        current = [i] + [0] * len(second)
-        for j, b in enumerate(second, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
-            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _matching(searcher, whoosh_query: query.Query, size: int) -> np.ndarray:

@@ -5,6 +5,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_THEMES = Path(__file__).with_name("themes.toml")
 
@@ -22,7 +23,11 @@ class Settings:
     default ``yes``), KB_BEHIND_PROXY (``yes``: trust one reverse proxy's
     X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
     for the matches of recent queries, reused when a search is refined or paged; 0 turns
-    the cache off; default 64).
+    the cache off; default 64), KB_BASE_URL (the public address links in the API and CSV
+    are built on, e.g. ``https://kb.example.org``; unset, they are paths on this site).
+
+    The data directory and the taxonomy file are made absolute once, when the settings are
+    made, so nothing later reads them against another working directory.
     """
 
     data_dir: Path = Path("instance")
@@ -32,15 +37,22 @@ class Settings:
     secure_cookies: bool = True
     behind_proxy: bool = False
     search_cache_mb: int = 64
+    base_url: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(os.path.abspath(self.data_dir)))
+        object.__setattr__(self, "themes_path", Path(os.path.abspath(self.themes_path)))
+        object.__setattr__(self, "base_url", _base_url(self.base_url))
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None,
                  themes_path: str | os.PathLike | None = None, *,
                  require_sign_in: bool | None = None, secure_cookies: bool | None = None,
-                 behind_proxy: bool | None = None) -> "Settings":
+                 behind_proxy: bool | None = None, base_url: str | None = None) -> "Settings":
         """Build settings from explicit values (CLI flags) falling back to the environment.
 
-        Raises ValueError for a yes/no variable holding anything else.
+        Raises ValueError for a yes/no variable holding anything else, or a base URL that
+        is not an http(s) address.
         """
         data = Path(data_dir or os.environ.get("KB_DATA") or "instance")
         themes = Path(themes_path or os.environ.get("KB_THEMES") or DEFAULT_THEMES)
@@ -49,7 +61,20 @@ class Settings:
             require_sign_in=_flag(require_sign_in, "KB_REQUIRE_SIGN_IN", default=False),
             secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
             behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
-            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64))
+            search_cache_mb=_whole_number("KB_SEARCH_CACHE_MB", default=64),
+            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
+
+    def check_data_dir(self) -> None:
+        """Raise DataDirError when the data directory cannot be one (it is a file, say)."""
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise DataDirError(f"the data directory {self.data_dir} is a file, not a directory: "
+                               "give a directory with --data or KB_DATA")
+
+    @property
+    def data_dir_writable(self) -> bool:
+        """Whether this process may change the data directory (or create it)."""
+        existing = next(p for p in (self.data_dir, *self.data_dir.parents) if p.exists())
+        return os.access(existing, os.W_OK | os.X_OK)
 
     @property
     def db_path(self) -> Path:
@@ -71,11 +96,40 @@ class Settings:
         key_file = self.data_dir / "secret_key"
         if key_file.exists():
             return key_file.read_text().strip()
+        if not self.data_dir_writable:
+            raise DataDirError(f"the data directory {self.data_dir} is read-only and holds no "
+                               "secret key: set KB_SECRET_KEY")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+
+class DataDirError(ValueError):
+    """The data directory cannot be used as it is; the message says why and what to do."""
+
+
+def _base_url(raw: str) -> str:
+    """``raw`` as a base for absolute links (no trailing slash), or "" for relative links."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") \
+            or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"the base URL is the site's scheme and host, such as "
+                         f"https://kb.example.org, not {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _whole_number(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{variable} must be a whole number, not {raw!r}")
+    return int(raw)
 
 
 _YES = ("1", "yes", "true", "on")

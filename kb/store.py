@@ -168,9 +168,53 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE collection_items_new RENAME TO collection_items;
     CREATE INDEX collection_items_collection ON collection_items(collection_id, position);
     """,
+    # 7: a document's identity, stable across its versions (a revised file, a rebuild) and
+    # kept once the document is pruned, with its restriction: a collected copy of a passage
+    # carries the identity, so restricting (or opening) a report reaches every copy of every
+    # version. Existing documents become identities of their own; existing copies find
+    # theirs by the version they were taken from, else by the report's title.
+    """
+    CREATE TABLE document_identities (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        restricted INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO document_identities (id, restricted) SELECT id, restricted FROM documents;
+    ALTER TABLE documents ADD COLUMN identity_id INTEGER REFERENCES document_identities(id);
+    UPDATE documents SET identity_id = id;
+    ALTER TABLE collection_items ADD COLUMN identity_id INTEGER
+        REFERENCES document_identities(id);
+    UPDATE collection_items SET identity_id = COALESCE(
+        (SELECT d.identity_id FROM documents d WHERE d.content_hash = collection_items.document_hash),
+        (SELECT d.identity_id FROM documents d WHERE d.title = collection_items.title
+         ORDER BY d.id DESC LIMIT 1));
+    UPDATE document_identities SET restricted = 1 WHERE id IN (
+        SELECT identity_id FROM collection_items WHERE restricted = 1)
+        AND id NOT IN (SELECT identity_id FROM documents);
+    """,
+    # 8: signed-in sessions, kept on the server: a cookie names one (by a random token, of
+    # which only a hash is stored), so signing out, a new password, a new role or removing
+    # the account ends it whatever the browser still holds.
+    """
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(username);
+    """,
+    # 9: who started a collection: only they (and admins) change it. Collections started
+    # before there were owners have none, and only admins change those.
+    """
+    ALTER TABLE collections ADD COLUMN owner TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class ReadOnlyError(RuntimeError):
+    """The database cannot be changed from here; the message says why."""
 
 
 def text_hash(text: str) -> str:
@@ -190,14 +234,28 @@ class Store:
     included); transactions take turns, so two threads never interleave one.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                    isolation_level=None)
+        self.read_only = read_only
+        if read_only:
+            # A data directory this process may not write: read it as it is (searching and
+            # serving work); any change fails with "attempt to write a readonly database".
+            # "immutable" because SQLite cannot make the WAL's shared-memory file there.
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False,
+                                        isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                        isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self._writing = threading.RLock()
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            if self.schema_version != SCHEMA_VERSION:
+                raise ReadOnlyError(f"{self.path} must be upgraded to this program's version, "
+                                    "which needs its directory to be writable")
+            return
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.migrate()
@@ -254,6 +312,10 @@ class Store:
             "SELECT id FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
         return row[0] if row else None
 
+    def content_hashes(self) -> set[str]:
+        """The content hash of every stored document (their kept originals' names)."""
+        return {row[0] for row in self.conn.execute("SELECT content_hash FROM documents")}
+
     def source_paths(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT path FROM sources ORDER BY path")]
 
@@ -304,13 +366,18 @@ class Store:
         deleted when nothing else points at it. Returns the new document's id.
         """
         with self.transaction():
+            # The new version keeps the identity of the one it replaces: the same content read
+            # again (a rebuild), else what was read from this path before (a revised file).
+            identity = self._identity_of(content_hash, path)
             # A restriction outlives re-reading: the file changed, or read again by a rebuild,
             # stays restricted whatever the catalogue or front matter say (`kb restrict` and
             # an admin's button set it on the stored document only).
             restricted = meta.restricted or bool(self.conn.execute(
                 "SELECT 1 FROM documents d WHERE d.restricted = 1 AND (d.content_hash = ? OR "
                 "d.id IN (SELECT document_id FROM sources WHERE path = ?))",
-                (content_hash, path)).fetchone())
+                (content_hash, path)).fetchone()) or bool(self.conn.execute(
+                    "SELECT restricted FROM document_identities WHERE id = ?",
+                    (identity,)).fetchone()[0])
             kept_paths: list[str] = []
             replaced = self.document_id_for_hash(content_hash)
             if replaced is not None:  # the same content read again (a rebuild): replace it
@@ -320,15 +387,28 @@ class Store:
                 self._drop_if_orphaned(replaced)
             cursor = self.conn.execute(
                 "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
-                "scope, restricted, page_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scope, restricted, page_count, indexed_at, identity_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
-                 meta.scope, int(restricted), page_count, utc_now()))
+                 meta.scope, int(restricted), page_count, utc_now(), identity))
             document_id = int(cursor.lastrowid)
+            self._restrict_identity(document_id)
             for passage in passages:
                 self._insert_passage(document_id, passage)
             for kept in kept_paths + [path]:
                 self._link_source(kept, document_id, content_hash)
         return document_id
+
+    def _identity_of(self, content_hash: str, path: str) -> int:
+        """The identity a newly read version of a document takes (a new one for a new report)."""
+        row = self.conn.execute(
+            "SELECT identity_id FROM documents WHERE content_hash = ? UNION ALL "
+            "SELECT d.identity_id FROM sources s JOIN documents d ON d.id = s.document_id "
+            "WHERE s.path = ? LIMIT 1", (content_hash, path)).fetchone()
+        if row and row[0] is not None:
+            return int(row[0])
+        return int(self.conn.execute(
+            "INSERT INTO document_identities (restricted) VALUES (0)").lastrowid)
 
     def _insert_passage(self, document_id: int, passage: Passage) -> None:
         cursor = self.conn.execute(
@@ -370,15 +450,15 @@ class Store:
                  int(meta.restricted), document_id))
             self._queue_for_index([row[0] for row in self.conn.execute(
                 "SELECT id FROM passages WHERE document_id = ?", (document_id,))])
-            if meta.restricted:
-                self._restrict_collected(document_id)
+            self._restrict_identity(document_id)
 
-    def _restrict_collected(self, document_id: int) -> None:
-        """Collections' copies of a restricted document's passages are restricted too (they
-        stay so even once the report is withdrawn)."""
+    def _restrict_identity(self, document_id: int) -> None:
+        """The document's identity takes its restriction (or its opening): collections'
+        copies of any version's passages follow it, even once the report is withdrawn."""
         self.conn.execute(
-            "UPDATE collection_items SET restricted = 1 WHERE document_hash = "
-            "(SELECT content_hash FROM documents WHERE id = ?)", (document_id,))
+            "UPDATE document_identities SET restricted = (SELECT restricted FROM documents "
+            "WHERE id = ?) WHERE id = (SELECT identity_id FROM documents WHERE id = ?)",
+            (document_id, document_id))
 
     def has_restricted(self) -> bool:
         """Whether any document is restricted."""
@@ -390,8 +470,7 @@ class Store:
         with self.transaction():
             cursor = self.conn.execute(
                 "UPDATE documents SET restricted = ? WHERE id = ?", (int(restricted), document_id))
-            if restricted:
-                self._restrict_collected(document_id)
+            self._restrict_identity(document_id)
             self.conn.execute(
                 "INSERT OR REPLACE INTO index_queue (passage_id, op) "
                 "SELECT id, 'add' FROM passages WHERE document_id = ?", (document_id,))
@@ -471,6 +550,18 @@ class Store:
         for passage_id, op in self.conn.execute("SELECT passage_id, op FROM index_queue"):
             (adds if op == "add" else deletes).append(passage_id)
         return adds, deletes
+
+    def stale_index_entries(self, include_restricted: bool) -> frozenset[int]:
+        """Passages the search index may still hold but a search must not return: queued
+        changes not yet applied (an interrupted run, or one in progress) whose passage is
+        gone from the store or, unless ``include_restricted``, whose document is now
+        restricted. Normally the queue is empty and so is this."""
+        rows = self.conn.execute(
+            "SELECT q.passage_id FROM index_queue q LEFT JOIN passages p ON p.id = q.passage_id "
+            "LEFT JOIN documents d ON d.id = p.document_id "
+            "WHERE p.id IS NULL OR d.id IS NULL OR (? = 0 AND d.restricted = 1)",
+            (int(include_restricted),))
+        return frozenset(row[0] for row in rows)
 
     def clear_index_changes(self, passage_ids: Iterable[int]) -> None:
         """Forget queued changes once the search index has committed them."""

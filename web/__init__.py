@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     app.config["SECRET_KEY"] = settings.ensure_secret_key()
     app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = KnowledgeBase(settings)
+    app.extensions[KB_EXTENSION].take_turns_for_long_searches()
     Htmx(app)
     CSRFProtect(app)  # every POST needs the token: a form field, or the X-CSRFToken header (htmx)
     security.configure(app, settings)

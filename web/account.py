@@ -1,14 +1,22 @@
-"""Signing in and out: a user name and password checked against the store's slow hashes."""
+"""Signing in and out, and changing one's password.
+
+A user name and password are checked against the store's slow hashes; the session cookie
+names a session kept in the store (see ``kb.accounts``), which signing out ends for good.
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Response, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, Response, current_app, flash, make_response, redirect, render_template,
+    request, session, url_for,
 )
 from flask.blueprints import BlueprintSetupState
 
-from kb.accounts import authenticate
+from kb.accounts import (
+    MIN_PASSWORD_CHARS, AccountError, authenticate, change_password as store_password,
+    end_session, start_session,
+)
 from web.knowledge import SESSION_USER, current_kb, signed_in_user
 
 bp = Blueprint("account", __name__)
@@ -44,17 +52,57 @@ def sign_in_post() -> Response:
         page = render_template("sign_in.html", next=target, username=username,
                                error="The user name or password is not right.")
         return make_response(page, 401)
-    session.clear()  # nothing from before signing in is carried over, the CSRF token included
-    session[SESSION_USER] = user.username
-    session.permanent = True
+    _start(user.username)
     return redirect(target, code=303)
+
+
+def _start(username: str) -> None:
+    """A fresh session for ``username``: nothing from before is carried over, the CSRF token
+    included, and the cookie holds only the token of a session kept in the store."""
+    session.clear()
+    session[SESSION_USER] = start_session(current_kb().store, username,
+                                          current_app.permanent_session_lifetime)
+    session.permanent = True
 
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
-    """End the session."""
+    """End the session, in the store too: a copy of the cookie signs no one in afterwards."""
+    token = session.get(SESSION_USER)
+    if isinstance(token, str):
+        end_session(current_kb().store, token)
     session.clear()
     return redirect(url_for("search.search"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Response | str:
+    """A signed-in person sets a new password; every other session of theirs ends."""
+    user = signed_in_user()
+    if user is None:
+        return redirect(url_for("account.sign_in", next=url_for("account.change_password")))
+    if request.method == "GET":
+        return render_template("change_password.html", error=None,
+                               min_chars=MIN_PASSWORD_CHARS)
+    current = request.form.get("current_password", "")[:MAX_PASSWORD_CHARS]
+    new = request.form.get("new_password", "")[:MAX_PASSWORD_CHARS]
+    error = None
+    if authenticate(current_kb().store, user.username, current) is None:
+        error = "Your current password is not right."
+    elif new != request.form.get("repeat_password", "")[:MAX_PASSWORD_CHARS]:
+        error = "The new password and its repetition differ."
+    else:
+        try:
+            store_password(current_kb().store, user.username, new)
+        except AccountError as problem:
+            error = f"The password was not changed: {problem}."
+    if error:
+        page = render_template("change_password.html", error=error, min_chars=MIN_PASSWORD_CHARS)
+        return make_response(page, 400)
+    _start(user.username)
+    flash("Your password has been changed. Anywhere else you were signed in, you are signed "
+          "out.")
+    return redirect(url_for("account.change_password"), code=303)
 
 
 def sign_in_url() -> str:

@@ -21,7 +21,7 @@ from web.knowledge import (
     ThemeCounts, can_see_restricted, current_kb, recommendations, theme_overview, theme_profile,
     visible_document,
 )
-from web.presentation import page_link
+from web.presentation import page_link, public_url
 from web.recommendations import earlier_recommendations, register_request
 from web.themes import TOP_PASSAGES
 from web.trends import trend_filters
@@ -124,8 +124,8 @@ def _document_dict(found: Document) -> dict:
     return {"id": found.id, "title": meta.title, "publisher": meta.publisher, "year": meta.year,
             "kind": meta.kind, "scope": meta.scope, "file_type": found.file_type,
             "page_count": found.page_count, "passage_count": found.passage_count,
-            "url": url_for("documents.show", document_id=found.id, _external=True),
-            "file_url": url_for("documents.original_file", document_id=found.id, _external=True)}
+            "url": public_url("documents.show", document_id=found.id),
+            "file_url": public_url("documents.original_file", document_id=found.id)}
 
 
 def _passage_dict(found: Document, passage: Passage, with_document: bool = False) -> dict:
@@ -146,14 +146,14 @@ def _theme_dict(theme: Theme, counts: ThemeCounts) -> dict:
             "documents": counts.documents, "passages": counts.passages,
             "documents_by_scope": counts.documents_by_scope,
             "passages_by_scope": counts.passages_by_scope,
-            "url": url_for("themes.show", theme_id=theme.id, _external=True)}
+            "url": public_url("themes.show", theme_id=theme.id)}
 
 
 # -- trends, recurrence, recommendations, collections ----------------------------------
 def _search_link(search: SearchRequest) -> str:
     """The full address of the search page showing ``search``."""
     params = search.to_params()
-    return url_for("search.search", _external=True) + ("?" + urlencode(params) if params else "")
+    return public_url("search.search") + ("?" + urlencode(params) if params else "")
 
 
 @bp.get("/trends")
@@ -201,8 +201,8 @@ def theme_recurrence(theme_id: str) -> Response:
 def _recurrence_dict(found: Recurrence, filters: TrendFilters) -> dict:
     return dict(found.to_dict(), label=current_kb().taxonomy.label(found.theme_id),
                 search_url=_search_link(filters.search(found.theme_id)),
-                url=url_for("api.theme_recurrence", theme_id=found.theme_id, _external=True),
-                page_url=url_for("trends.theme", theme_id=found.theme_id, _external=True))
+                url=public_url("api.theme_recurrence", theme_id=found.theme_id),
+                page_url=public_url("trends.theme", theme_id=found.theme_id))
 
 
 def _echo_dict(echo: Echo) -> dict:
@@ -233,7 +233,7 @@ def collections() -> Response:
     """Every collection with how many passages it holds (that you may see)."""
     return jsonify(collections=[
         {"id": collection_id, "name": name, "passages": count, "updated_at": updated_at,
-         "url": url_for("api.collection", collection_id=collection_id, _external=True)}
+         "url": public_url("api.collection", collection_id=collection_id)}
         for collection_id, name, count, updated_at in list_collections(
             current_kb().store, include_restricted=can_see_restricted())])
 
@@ -242,10 +242,10 @@ def collections() -> Response:
 def collection(collection_id: int) -> Response:
     """A collection's passages in order, with notes and citations, and its export addresses."""
     found = collection_or_404(collection_id)
-    exports = {file_format: url_for("collections.export_file", collection_id=found.id,
-                                    file_format=file_format, _external=True)
+    exports = {file_format: public_url("collections.export_file", collection_id=found.id,
+                                       file_format=file_format)
                for file_format in FORMATS}
-    exports["print"] = url_for("collections.printable", collection_id=found.id, _external=True)
+    exports["print"] = public_url("collections.printable", collection_id=found.id)
     return jsonify(id=found.id, name=found.name, created_at=found.created_at,
                    updated_at=found.updated_at, exports=exports,
                    items=[_item_dict(item) for item in found.visible_items(can_see_restricted())])
@@ -253,7 +253,7 @@ def collection(collection_id: int) -> Response:
 
 def _item_dict(item: CollectionItem) -> dict:
     citation = item.citation
-    link = (url_for("documents.show", document_id=item.document_id, _external=True)
+    link = (public_url("documents.show", document_id=item.document_id)
             + f"#passage-{item.passage_id}") if item.document_id else None
     return {"id": item.id, "note": item.note, "text": item.text,
             "heading_path": item.heading_path, "themes_when_added": item.themes,

@@ -23,7 +23,7 @@ from kb.collection import (
 )
 from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
 from web.account import safe_next
-from web.knowledge import can_see_restricted, current_kb, signed_in_user, visible_document
+from web.knowledge import can_see_restricted, current_kb, signed_in_user
 from web.search import vary_on_htmx, wants_partial
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -72,10 +72,42 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) < 19
 
 
+def _accounts_exist() -> bool:
+    if "kb_accounts_exist" not in g:
+        g.kb_accounts_exist = bool(list_users(current_kb().store))
+    return g.kb_accounts_exist
+
+
+def may_change(collection: Collection) -> bool:
+    """Whether this request may change ``collection``: its owner and admins may (anyone, on
+    a knowledge base with no accounts at all). A collection started before collections had
+    owners is changed by admins only."""
+    user = signed_in_user()
+    if user is None:
+        return not _accounts_exist()
+    return user.is_admin or (collection.owner is not None and collection.owner == user.username)
+
+
+def _changeable(collection_id: int) -> Collection:
+    """The collection with this id, when this request may change it; else a 404 or a 403."""
+    collection = collection_or_404(collection_id)
+    if not may_change(collection):
+        abort(403, description="Only the person who started this collection, or an "
+                               "administrator, can change it.")
+    return collection
+
+
 def collection_target() -> Target | None:
-    """The collection chosen last in this session, else the one changed most recently."""
+    """The collection chosen last in this session, else the one changed most recently, of
+    those this person may change."""
     if "kb_collection_target" not in g:
-        names = collection_names(current_kb().store)
+        user = signed_in_user()
+        if user is None and _accounts_exist():
+            names = []
+        else:
+            names = collection_names(current_kb().store,
+                                     owner=None if user is None or user.is_admin
+                                     else user.username)
         chosen = session.get(SESSION_TARGET)
         found = next((Target(*pair) for pair in names if pair[0] == chosen), None)
         g.kb_collection_target = found or (Target(*names[0]) if names else None)
@@ -116,8 +148,10 @@ def index() -> str:
 def create() -> Response:
     """Start a collection; passages are added to it from now on."""
     name = request.form.get("name", "")
+    user = signed_in_user()
     try:
-        collection_id = create_collection(current_kb().store, name)
+        collection_id = create_collection(current_kb().store, name,
+                                          owner=user.username if user else None)
     except CollectionError as error:
         page = render_template("collections.html", error=str(error), name=name[:200],
                                collections=list_collections(
@@ -142,7 +176,7 @@ def show(collection_id: int) -> str:
 
 @bp.post("/<int:collection_id>/rename")
 def rename(collection_id: int) -> Response:
-    collection = collection_or_404(collection_id)
+    collection = _changeable(collection_id)
     try:
         rename_collection(current_kb().store, collection.id, request.form.get("name", ""))
     except CollectionError as error:
@@ -154,7 +188,12 @@ def rename(collection_id: int) -> Response:
 
 @bp.post("/<int:collection_id>/delete")
 def delete(collection_id: int) -> Response:
-    collection = collection_or_404(collection_id)
+    """Delete a collection: only by someone who may change it and can see all of its items
+    (nobody deletes passages they cannot see)."""
+    collection = _changeable(collection_id)
+    if len(collection.visible_items(can_see_restricted())) != len(collection.items):
+        abort(403, description="This collection holds passages you may not see, so you cannot "
+                               "delete it; an administrator can.")
     delete_collection(current_kb().store, collection.id)
     flash(f"The collection “{collection.name}” was deleted.")
     return redirect(url_for("collections.index"), code=303)
@@ -163,7 +202,7 @@ def delete(collection_id: int) -> Response:
 @bp.post("/<int:collection_id>/target")
 def choose_target(collection_id: int) -> Response:
     """Make "Add" buttons add to this collection."""
-    collection = collection_or_404(collection_id)
+    collection = _changeable(collection_id)
     session[SESSION_TARGET] = collection.id
     flash(f"Passages you add will go to “{collection.name}”.")
     return _show(collection.id)
@@ -176,16 +215,20 @@ def add_item() -> Response:
     kb = current_kb()
     passage_id = request.form.get("passage_id", "")
     found = kb.store.passages(passage_ids=[int(passage_id)]) if _is_id(passage_id) else []
-    if not found:
+    document = kb.store.document(found[0].document_id) if found else None
+    if document is None or (document.meta.restricted and not can_see_restricted()):
+        # A hidden passage and a missing one get the same answer: nothing tells them apart.
         abort(404, description="There is no such passage.")
     passage = found[0]
-    document = visible_document(passage.document_id)
     chosen = request.form.get("collection_id", "")
     if chosen:
-        collection = collection_or_404(int(chosen) if _is_id(chosen) else 0)
+        collection = _changeable(int(chosen) if _is_id(chosen) else 0)
         collection_id, name = collection.id, collection.name
     else:
-        collection_id, name = create_collection(kb.store, NEW_COLLECTION_NAME), NEW_COLLECTION_NAME
+        user = signed_in_user()
+        collection_id = create_collection(kb.store, NEW_COLLECTION_NAME,
+                                          owner=user.username if user else None)
+        name = NEW_COLLECTION_NAME
     already = item_of_passage(kb.store, collection_id, passage) is not None
     add_passage(kb.store, collection_id, passage, document)
     session[SESSION_TARGET] = collection_id
@@ -214,7 +257,7 @@ def _changed(collection_id: int, message: str, item_id: int | None = None) -> Re
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/note")
 def note(collection_id: int, item_id: int) -> Response:
-    item = _item(collection_or_404(collection_id), item_id)
+    item = _item(_changeable(collection_id), item_id)
     try:
         set_note(current_kb().store, item.id, request.form.get("note", "").strip())
     except CollectionError as error:
@@ -224,7 +267,7 @@ def note(collection_id: int, item_id: int) -> Response:
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/move")
 def move(collection_id: int, item_id: int) -> Response:
-    item = _item(collection_or_404(collection_id), item_id)
+    item = _item(_changeable(collection_id), item_id)
     direction = request.form.get("direction", "")
     if direction not in MOVES:
         abort(400, description="Choose whether to move the passage up or down.")
@@ -235,7 +278,7 @@ def move(collection_id: int, item_id: int) -> Response:
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/remove")
 def remove(collection_id: int, item_id: int) -> Response:
-    item = _item(collection_or_404(collection_id), item_id)
+    item = _item(_changeable(collection_id), item_id)
     remove_item(current_kb().store, item.id)
     return _changed(collection_id, f"Passage from “{item.citation.title}” removed.")
 

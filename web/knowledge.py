@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, g, session
 
-from kb.accounts import User, get_user
+from kb.accounts import User, session_user
 from kb.base import KnowledgeBase
 from kb.model import SCOPES, Document, Passage
 from kb.search import PassageResult, SearchRequest
 
 KB_EXTENSION = "knowledge_base"
 SIMILAR_QUERY_WORDS = 10
-SESSION_USER = "user"  # the session key holding the signed-in user's name
+SESSION_USER = "session"  # the cookie's key holding the token of a session kept in the store
 
 
 def current_kb() -> KnowledgeBase:
@@ -29,11 +29,12 @@ def current_kb() -> KnowledgeBase:
 def signed_in_user() -> User | None:
     """The person signed in for this request, read afresh from the store once per request.
 
-    A removed account signs its sessions out; a changed role or access takes effect at once.
+    The cookie names a session kept in the store: signing out, a new password, a new role
+    or removing the account ends it, whatever copy of the cookie someone still holds.
     """
     if "kb_user" not in g:
-        username = session.get(SESSION_USER)
-        g.kb_user = get_user(current_kb().store, username) if isinstance(username, str) else None
+        token = session.get(SESSION_USER)
+        g.kb_user = session_user(current_kb().store, token) if isinstance(token, str) else None
     return g.kb_user
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 
 from kb.model import KIND_LABELS, Document, Passage
 from kb.search import FACET_LABELS, FACET_PARAMS, SCOPE_LABELS, TYPE_LABELS, SearchRequest
@@ -67,14 +67,24 @@ def passage_anchor(passage: Passage) -> str:
     return f"passage-{passage.id}"
 
 
+def public_url(endpoint: str, **values: object) -> str:
+    """A link for the API and downloads: on the configured base URL (``KB_BASE_URL``); else,
+    behind a trusted reverse proxy, on the address it forwards; else a path on this site.
+    Never built from a Host header that reached the app straight from a client."""
+    if current_app.config.get("BASE_URL"):
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    return url_for(endpoint, _external=bool(current_app.config.get("BEHIND_PROXY")), **values)
+
+
 def page_link(document: Document, passage: Passage, external: bool = False) -> str:
-    """Where to read a passage in its original: the kept PDF at its page, else its place on our page."""
+    """Where to read a passage in its original: the kept PDF at its page, else its place on our
+    page; ``external``: as ``public_url`` makes it."""
+    link = public_url if external else url_for
     if document.file_type == "pdf" and passage.page_start is not None \
             and current_kb().original_file(document).is_file():
-        return url_for("documents.original_file", document_id=document.id,
-                       _external=external) + f"#page={passage.page_start}"
-    return url_for("documents.show", document_id=document.id,
-                   _external=external) + f"#{passage_anchor(passage)}"
+        return link("documents.original_file", document_id=document.id) \
+            + f"#page={passage.page_start}"
+    return link("documents.show", document_id=document.id) + f"#{passage_anchor(passage)}"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,13 @@ from flask import (
     Flask, Response, current_app, jsonify, redirect, render_template, request, session, url_for,
 )
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, RequestURITooLarge
+from werkzeug.exceptions import (
+    Forbidden, HTTPException, InternalServerError, RequestURITooLarge, ServiceUnavailable,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
+from kb.limits import SearchBusy
 from kb.settings import Settings
 from web.knowledge import SESSION_USER, signed_in_user
 
@@ -70,6 +73,8 @@ def configure(app: Flask, settings: Settings) -> None:
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
         MAX_FORM_PARTS=100,
         REQUIRE_SIGN_IN=settings.require_sign_in,
+        BASE_URL=settings.base_url,
+        BEHIND_PROXY=settings.behind_proxy,
     )
     app.url_map.converters["int"] = _IdConverter  # before any route is added
     if settings.behind_proxy:
@@ -79,6 +84,7 @@ def configure(app: Flask, settings: Settings) -> None:
     app.after_request(_add_headers)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SearchBusy, _search_busy)
     app.register_error_handler(InternalServerError, _server_error)
 
 
@@ -135,6 +141,15 @@ def _csrf_error(error: CSRFError) -> tuple[Response | str, int]:
     return http_error(Forbidden(description=(
         "This form could not be accepted: it has expired or did not come from this site. "
         "Go back, reload the page and try again.")))
+
+
+def _search_busy(error: SearchBusy) -> tuple[Response | str, int]:
+    """A long search while another runs (kb/limits.py): 503, try again in a moment."""
+    response, status = http_error(ServiceUnavailable(description=str(error)))
+    if isinstance(response, str):
+        response = Response(response, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = "1"
+    return response, status
 
 
 SERVER_ERROR = "Something went wrong on our side and has been logged. Please try again in a moment."

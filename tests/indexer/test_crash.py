@@ -4,6 +4,7 @@ and searched, and the next run must finish everything. Searches go on answering 
 index is rebuilt and extended by other processes."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -234,3 +235,23 @@ def test_searches_keep_answering_while_reports_are_added(data: Path, reports: Pa
     assert searching["failures"] == [] and searching["answers"] > 20
     assert before in searching["totals"] and after in searching["totals"]
     assert all(before <= total <= after for total in searching["totals"])
+
+
+def test_after_a_kill_during_a_rebuild_totals_are_the_rows_a_search_returns(
+        data: Path, reports: Path) -> None:
+    """`kill -9` after a re-read document's commit, before the index drops its old passages:
+    until the next run, `kb search` and the API count only passages they can return."""
+    run_killed("stored:1", "index", str(reports), "--rebuild", "--jobs", "2", "--data", str(data))
+    searched = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", "search", QUERY, "--json", "--limit", "100",
+         "--data", str(data)], cwd=ROOT, capture_output=True, text=True, check=True)
+    found = json.loads(searched.stdout)
+    assert found["total"] == len(found["results"]) > 0
+    assert sum(v["count"] for v in found["facets"]["scope"]) == found["total"]
+    app = make_app(data)
+    try:
+        answer = app.test_client().get("/api/search", query_string={"q": QUERY, "per_page": 100})
+        page = answer.get_json()
+        assert page["total"] == len(page["results"]) == found["total"]
+    finally:
+        close_app(app)

@@ -189,3 +189,34 @@ def test_restricting_a_document_restricts_the_collected_copies_of_its_passages(
     store.remove_source("/r/a.md")  # withdrawn: the live document no longer says so
     item = get_collection(store, collection_id).items[0]
     assert item.withdrawn and item.restricted
+
+
+def test_collected_copies_find_their_report_identity_through_the_migration(tmp_path) -> None:
+    """Copies taken before identities existed: of a live version (by its content hash), of a
+    revised report (by its title), and of a restricted report already withdrawn."""
+    path = tmp_path / "v6.sqlite3"
+    from kb.collection import get_collection
+    from kb.store import MIGRATIONS
+    conn = sqlite3.connect(path)
+    conn.executescript(";".join(MIGRATIONS[:6]) + "; PRAGMA user_version = 6;")
+    conn.execute("INSERT INTO documents (id, content_hash, path, file_type, title, restricted, "
+                 "indexed_at) VALUES (1, 'v2', '/r/a.pdf', 'pdf', 'Review A', 1, 'then'), "
+                 "(2, 'b1', '/r/b.pdf', 'pdf', 'Review B', 0, 'then')")
+    conn.execute("INSERT INTO collections VALUES (1, 'Pack', 'then', 'then')")
+    for text, document_hash, title, restricted in (
+            ("Of version one of A.", "v1", "Review A", 0), ("Of B.", "b1", "Review B", 0),
+            ("Of a withdrawn report.", "gone", "Review C", 1)):
+        conn.execute("INSERT INTO collection_items (collection_id, position, text_hash, text, "
+                     "document_hash, title, restricted, added_at) VALUES (1, 0, ?, ?, ?, ?, ?, "
+                     "'then')", (text_hash(text), text, document_hash, title, restricted))
+    conn.commit()
+    conn.close()
+    with Store(path) as upgraded:
+        items = {item.text: item.restricted for item in get_collection(upgraded, 1).items}
+        assert items == {"Of version one of A.": True, "Of B.": False,
+                         "Of a withdrawn report.": True}
+        upgraded.set_restricted(1, False)  # lifting reaches the copy of the older version
+        assert not get_collection(upgraded, 1).items[0].restricted
+        upgraded.set_restricted(2, True)
+        assert [item.restricted for item in get_collection(upgraded, 1).items] == \
+            [False, True, True]

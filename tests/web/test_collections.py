@@ -222,7 +222,7 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
     viewer.token = csrf_token(viewer, "/collections")
     hidden_item = next(i for i in items(reader, collection_id) if i["text"] == passage.text)
     assert post(viewer, f"/collections/{collection_id}/items/{hidden_item['id']}/remove"
-                ).status_code == 404
+                ).status_code == 403  # not theirs: only the reader who started it changes it
     assert post(viewer, "/collections/items", passage_id=str(passage.id),
                 collection_id=str(collection_id)).status_code == 404
     assert len(items(reader, collection_id)) == 2
