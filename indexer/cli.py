@@ -188,6 +188,10 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "extraction":
+        return _eval_extraction(args)
+    if args.source is not None:
+        raise UsageError("--source is for `kb eval extraction`")
     paths = [Path(name) for name in args.files]
     for path in paths:
         if not path.is_file():
@@ -208,6 +212,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with _open(args) as kb:
         result = evaluate_search(paths, kb)
     print(json.dumps(result, indent=2) if args.json else format_search_report(result))
+    return EXIT_OK
+
+
+def _eval_extraction(args: argparse.Namespace) -> int:
+    from indexer.evaluate import evaluate_extraction, format_extraction_report
+
+    if len(args.files) != 1 or not Path(args.files[0]).is_dir():
+        raise UsageError("`kb eval extraction` takes one folder of report files")
+    if args.source is None or not args.source.is_dir():
+        raise UsageError("give the folder of the reports' sources (Markdown, text, HTML or DOCX "
+                         "files named like the reports) with --source MD_DIR")
+    result = evaluate_extraction(Path(args.files[0]), args.source)
+    if not result["files"] and not result["failed"]:
+        raise UsageError(f"no report in {args.files[0]} has a source of the same name in {args.source}")
+    print(json.dumps(result, indent=2) if args.json else format_extraction_report(result))
     return EXIT_OK
 
 
@@ -392,10 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("themes", cmd_themes, "List the themes in force with their passage counts.")
     sub.add_argument("--json", action="store_true")
 
-    sub = command("eval", cmd_eval, "Measure tagging or ranking quality against labelled data.")
-    sub.add_argument("what", choices=["themes", "search"])
+    sub = command("eval", cmd_eval, "Measure tagging, ranking or text extraction quality against "
+                                    "labelled data.")
+    sub.add_argument("what", choices=["themes", "search", "extraction"])
     sub.add_argument("files", metavar="FILE.jsonl", nargs="+",
-                     help="labelled passages (themes: one file) or judged queries (search)")
+                     help="labelled passages (themes: one file), judged queries (search), or a "
+                          "folder of reports (extraction)")
+    sub.add_argument("--source", type=Path, metavar="MD_DIR",
+                     help="extraction: the folder of the sources the reports were made from")
     sub.add_argument("--json", action="store_true")
 
     sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")
