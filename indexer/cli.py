@@ -17,6 +17,7 @@ from kb.lock import DataLock, IndexerBusy
 from kb.search import SearchRequest, SearchRequestError
 from kb.settings import Settings
 from kb.taxonomy import TaxonomyError
+from kb.text import for_terminal
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
 
@@ -52,7 +53,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         def progress(outcome) -> None:
             bar.update(1)
             if outcome.status == "failed":
-                bar.write(f"failed: {outcome.path}: {outcome.reason}", file=sys.stderr)
+                bar.write(for_terminal(f"failed: {outcome.path}: {outcome.reason}"), file=sys.stderr)
 
         def set_total(total: int) -> None:
             bar.total = total
@@ -68,7 +69,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         bar.close()
     print(report.summary())
     for outcome in report.failed:
-        print(f"  failed: {outcome.path}: {outcome.reason}")
+        print(for_terminal(f"  failed: {outcome.path}: {outcome.reason}"))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -135,16 +136,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(response.to_dict(), indent=2))
         return EXIT_OK
     if response.notice:
-        print(response.notice)
+        print(for_terminal(response.notice))
     print(f"{response.total} passages")
     for result in response.results:
         document, passage = result.document, result.passage
         page = f", page {passage.page_start}" if passage.page_start else ""
         themes = f" [{', '.join(passage.themes)}]" if passage.themes else ""
-        print(f"\n{document.meta.title} ({document.meta.year}{page}){themes}")
-        print(f"  {_plain(result.snippet)}")
+        print(for_terminal(f"\n{document.meta.title} ({document.meta.year}{page}){themes}"))
+        print(for_terminal(f"  {_plain(result.snippet)}"))
     if response.suggestion:
-        print(f"\nDid you mean: {response.suggestion}")
+        print(for_terminal(f"\nDid you mean: {response.suggestion}"))
     return EXIT_OK
 
 

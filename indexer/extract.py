@@ -25,6 +25,9 @@ from markdown_it import MarkdownIt
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
+from kb.text import clean
+from indexer.pdf_layout import join_broken_paragraphs, reading_order, table_lines, table_rows
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FIRST_TEXT_CHARS = 3000
@@ -195,7 +198,7 @@ def _read_text(path: Path) -> str:
                 raise ExtractionError(NOT_UTF8) from None
     if _is_binary(text):
         raise ExtractionError("not a text file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return clean(text)  # before parsing: a stray control character is no syntax error
 
 
 def _blocks_from_plain_lines(lines: list[str], page: int | None, leveller: _HeadingLeveller,
@@ -234,7 +237,6 @@ RUNNING_MARKS = re.compile(
     r"(?:\s*[-:]\s*\w+)?)$")
 EDGE_LINES = 3
 MIN_CARRIED_WORDS = 8  # a shorter block ending a page is a stand-alone line, not a wrapped paragraph
-TABLE_GAP = re.compile(r"\S( {3,})(?=\S)")
 
 
 def _edge_key(line: str) -> str:
@@ -250,13 +252,21 @@ def _is_running_mark(line: str) -> bool:
 # Parts of a running header: "Child W review | Findings", "Annual report – 2019", or a left and a
 # right part set apart by a wide gap.
 RUNNING_PART_SEPARATOR = re.compile(r"\s*[|–—•·]\s*|\s+-\s+| {3,}")
+MAX_RUNNING_PARTS, MAX_RUNNING_WORDS = 4, 16
+OPENING_QUOTES, CLOSING_QUOTES = ("“", "‘", '"', "'"), ("”", "’", '"', "'")
 MIN_CONSECUTIVE_PAGES = 3  # a line repeated at the same page edge this often is a running line
 
 
 def _running_parts(line: str) -> list[str]:
-    """The first and last parts of a line split at a running-header separator ([] if it has none)."""
+    """The first and last parts of a line split at a running-header separator ([] if it has none).
+
+    A running line has a few parts ("Child W review | Findings | 12"); a justified line of prose
+    has wide gaps too, but many of them and many words, and is never a running line.
+    """
     parts = [_squash(part).lower() for part in RUNNING_PART_SEPARATOR.split(line.strip())]
     parts = [part for part in parts if part]
+    if len(parts) > MAX_RUNNING_PARTS or len(line.split()) > MAX_RUNNING_WORDS:
+        return []
     return [parts[0], parts[-1]] if len(parts) > 1 else []
 
 
@@ -405,13 +415,19 @@ class _PdfLayout:
 
         def flush_table() -> None:
             if table:
-                rows = [Block(row, number, number) for row in _table_rows(table)]
+                rows = [Block(row, number, number) for row in
+                        table_rows(table, lambda first, second: _join_lines(first, second, self.keep_hyphen))]
                 self.table_rows.update(id(row) for row in rows)
                 blocks.extend(rows)
                 table.clear()
 
-        for line in page.lines:
+        in_table = table_lines(page.lines, lambda line: bool(GLYPH_BULLET.match(line)))
+        in_quote = False  # a pull quote set in a heading's font is a quotation, not a section
+        for index, line in enumerate(page.lines):
             level = self._font_level(line, page.fonts) if uses_fonts and line.strip() else 0
+            if level and (in_quote or line.lstrip().startswith(OPENING_QUOTES)):
+                in_quote = not _squash(line).endswith(CLOSING_QUOTES)
+                level = 0
             if level:
                 flush_plain()
                 flush_table()
@@ -422,9 +438,7 @@ class _PdfLayout:
                     blocks.append(open_heading)
                 continue
             open_heading = None
-            if table and line.strip() and not GLYPH_BULLET.match(line) and _indent(line) >= _indent(table[0]) - 1:
-                table.append(line)
-            elif not GLYPH_BULLET.match(line) and TABLE_GAP.search(line.strip()):
+            if index in in_table:
                 flush_plain()
                 table.append(line)
             else:
@@ -440,31 +454,6 @@ class _NoHeadings(_HeadingLeveller):
 
     def level(self, line: str) -> int:
         return 0
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _table_rows(lines: list[str]) -> list[str]:
-    """Readable text for a layout table: one line per row, wrapped cells rejoined."""
-    columns = [m.end(1) for m in TABLE_GAP.finditer(lines[0])]
-    starts = [_indent(lines[0])] + columns
-    rows: list[list[str]] = []
-    for line in lines:
-        cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: {1,2}\S+)*", line)]
-        if len(cells) > 1 or not rows:
-            rows.append([""] * len(starts))
-        for start, text in cells:
-            column = min(range(len(starts)), key=lambda c: abs(starts[c] - start))
-            rows[-1][column] = f"{rows[-1][column]} {text}".strip()
-    header, body = rows[0], rows[1:]
-    if len(starts) == 2 or not body:
-        if body and all(len(cell.split()) <= 2 for cell in header):
-            rows = body
-        return [f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in rows]
-    return [f"{row[0]}: " + "; ".join(f"{name} {value}".strip() for name, value in zip(header[1:], row[1:]))
-            for row in body]
 
 
 def _pdf_info(reader: PdfReader) -> dict[str, str]:
@@ -509,7 +498,7 @@ def _extract_pdf(path: Path) -> Extracted:
         try:
             texts, fonts, sizes = [], [], Counter()
             for page in reader.pages:
-                texts.append(page.extract_text(extraction_mode="layout").split("\n"))
+                texts.append(page.extract_text(extraction_mode="layout", layout_mode_scale_weight=1.5).split("\n"))
                 page_fonts, page_sizes = _page_fonts(page)
                 fonts.append(page_fonts)
                 sizes.update(page_sizes)
@@ -531,7 +520,7 @@ def _extract_pdf(path: Path) -> Extracted:
         font = line_fonts.get(_squash(line))
         return font is not None and _PdfLayout._is_heading_font(font, body_size)
 
-    pages = [_PdfPage(lines, page_fonts)
+    pages = [_PdfPage(join_broken_paragraphs(reading_order(lines)), page_fonts)
              for lines, page_fonts in zip(_strip_running_lines(texts, is_heading), fonts)]
     blocks = _PdfLayout(pages, body_size).blocks()
     opening = "\n".join(_squash(line) for page in pages for line in page.lines if line.strip())
@@ -832,14 +821,31 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
 
 
 def extract(path: Path) -> Extracted:
-    """Read one report file into blocks; raises ExtractionError for files that cannot be read."""
+    """Read one report file into blocks; raises ExtractionError for files that cannot be read.
+
+    Every reader's text comes out cleaned (``kb.text.clean``: NFKC, so ligature glyphs are
+    letters; no soft hyphens, zero-width or control characters), and so does its metadata.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
         raise ExtractionError(f"unsupported file type {suffix or '(no extension)'}")
     check_size(path)
-    return reader(path)
+    return _cleaned(reader(path))
+
+
+def _cleaned(extracted: Extracted) -> Extracted:
+    blocks = []
+    for block in extracted.blocks:
+        text = _squash(clean(block.text))
+        if text:
+            block.text = text
+            blocks.append(block)
+    extracted.blocks = blocks
+    extracted.metadata = {key: _squash(clean(value)) for key, value in extracted.metadata.items()}
+    extracted.first_page_text = clean(extracted.first_page_text)
+    return extracted
 
 
 def check_size(path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from indexer.extract import Extracted
 from kb.model import KINDS, SCOPES, DocumentMeta
+from kb.text import clean
 
 CATALOGUE_NAME = "catalogue.csv"
 CATALOGUE_COLUMNS = ["file", "title", "publisher", "year", "kind", "scope", "restricted"]
@@ -156,6 +157,11 @@ def prettify_stem(path: Path) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _cleaned(value: str) -> str:
+    """A title or publisher as stored: cleaned (``kb.text.clean``) and on one line."""
+    return " ".join(clean(value).split())
+
+
 def _first(*values: str | None) -> str:
     return next((value.strip() for value in values if value and value.strip()), "")
 
@@ -187,6 +193,7 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     if scope not in SCOPES:
         scope = infer_scope(publisher)
     restricted = _parse_bool(_first(row.get("restricted"), declared.get("restricted")))
+    title, publisher = _cleaned(title), _cleaned(publisher)
     return DocumentMeta(title=title, publisher=publisher, year=year, kind=kind, scope=scope,
                         restricted=bool(restricted))
 
@@ -201,8 +208,8 @@ def catalogue_corrections(row: dict[str, str] | None, meta: DocumentMeta) -> Doc
         return None
     corrected = replace(
         meta,
-        title=_first(row.get("title")) or meta.title,
-        publisher=_first(row.get("publisher")) or meta.publisher,
+        title=_cleaned(_first(row.get("title"))) or meta.title,
+        publisher=_cleaned(_first(row.get("publisher"))) or meta.publisher,
         year=_year(row.get("year", "")) or meta.year,
         kind=row.get("kind") if row.get("kind") in KINDS else meta.kind,
         scope=row.get("scope") if row.get("scope") in SCOPES else meta.scope,

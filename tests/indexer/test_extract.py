@@ -146,8 +146,10 @@ def test_pdf_headings_and_multi_line_heading() -> None:
 
 
 def test_pdf_table_rows_read_as_text() -> None:
-    text = "\n".join(b.text for b in extract(ANNUAL_REPORT).blocks)
-    assert "Contacts received by the MASH: 2021-22 14,920; 2022-23 15,870" in text
+    """A table row is one block with its cells in order, as every reader sets it (cell | cell)."""
+    texts = [b.text for b in extract(ANNUAL_REPORT).blocks]
+    assert "Measure | 2021-22 | 2022-23" in texts
+    assert "Contacts received by the MASH | 14,920 | 15,870" in texts
 
 
 def test_pdf_bullets_are_separate_blocks() -> None:
