@@ -54,6 +54,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             bar.update(1)
             if outcome.status == "failed":
                 bar.write(for_terminal(f"failed: {outcome.path}: {outcome.reason}"), file=sys.stderr)
+                if args.verbose and outcome.detail:
+                    bar.write(for_terminal(f"  details: {outcome.detail}"), file=sys.stderr)
 
         def set_total(total: int) -> None:
             bar.total = total
@@ -70,6 +72,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(report.summary())
     for outcome in report.failed:
         print(for_terminal(f"  failed: {outcome.path}: {outcome.reason}"))
+        if args.verbose and outcome.detail:
+            print(for_terminal(f"    details: {outcome.detail}"))
+    for outcome in report.warned:
+        print(for_terminal(f"  warning: {outcome.path}: {outcome.warning}"))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -108,6 +114,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, indent=2))
         return EXIT_OK
     print(f"{stats['documents']} documents, {stats['passages']} passages, {stats['pages']} pages")
+    if stats["partly_read"]:
+        from indexer.ingest import partly_read
+
+        print(f"Partly read ({len(stats['partly_read'])}):")
+        for document in stats["partly_read"]:
+            warning = partly_read(document["pages"], document["pages_without_text"])
+            print(for_terminal(f"  {document['path']}: {warning}"))
     for title, key in (("By kind", "by_kind"), ("By scope", "by_scope"), ("By year", "by_year")):
         print(f"{title}:")
         for value, count in stats[key].items():
@@ -377,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     sub.add_argument("--timeout", type=float, default=120.0,
                      help="seconds allowed to read one file (default 120)")
+    sub.add_argument("--verbose", action="store_true",
+                     help="show the technical details of why a file could not be read")
 
     command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
     command("retag", cmd_retag, "Tag every stored passage again with the taxonomy in force.")

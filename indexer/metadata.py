@@ -171,6 +171,27 @@ def _year(value: str) -> int | None:
     return int(match.group(1)) if match and int(match.group(1)) in YEAR_RANGE else None
 
 
+#: Titles that applications write for a document nobody named: they lose to the title page.
+DEFAULT_TITLE = re.compile(
+    r"(?:microsoft (?:word|powerpoint|excel|publisher)\s*-.*|untitled.*|document\s*\d*|no title|"
+    r"title|slide\s*\d*|presentation\s*\d*|book\s*\d*|draft|copy of .*|new document.*)",
+    re.IGNORECASE)
+FILE_NAME_TITLE = re.compile(r".*\.(?:docx?|pdf|indd|pptx?|rtf|odt|pub|xlsx?|qxp|txt|html?)", re.IGNORECASE)
+MIN_TITLE_CHARS = 4
+
+
+def useful_title(title: str, path: Path) -> str:
+    """An embedded title, or "" when it is an application's default, a file name or too short."""
+    title = title.strip()
+    if len(title) < MIN_TITLE_CHARS or DEFAULT_TITLE.fullmatch(title) or FILE_NAME_TITLE.fullmatch(title):
+        return ""
+    if re.sub(r"[\W_]+", "", title).lower() == re.sub(r"[\W_]+", "", Path(path).stem).lower():
+        return ""  # the file's own name again
+    if " " not in title and re.search(r"\d", title):
+        return ""  # "102314", "Report_v3_FINAL2": a name given by a file system, not a title
+    return title
+
+
 def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, str] | None) -> DocumentMeta:
     """Each field from the first source that has it: catalogue, declared, embedded, inferred."""
     row = catalogue_row or {}
@@ -179,7 +200,8 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     author = declared.get("author", "")
     embedded_publisher = author if ORGANISATION_WORDS.search(author) else ""
 
-    title = _first(row.get("title"), declared.get("title"), infer_title(extracted)) or prettify_stem(Path(path))
+    title = _first(row.get("title"), useful_title(declared.get("title", ""), path),
+                   infer_title(extracted)) or prettify_stem(Path(path))
     publisher = _first(row.get("publisher"), declared.get("publisher"), embedded_publisher, infer_publisher(opening))
     year = (_year(row.get("year", "")) or _year(declared.get("year", "")) or infer_year(opening)
             or _year(declared.get("created", "")))
