@@ -26,7 +26,9 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from kb.text import clean
-from indexer.pdf_layout import join_broken_paragraphs, reading_order, table_lines, table_rows
+from indexer.pdf_layout import (
+    join_broken_paragraphs, reading_order, strip_margin_marks, table_lines, table_rows,
+)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -589,7 +591,7 @@ def _extract_pdf(path: Path) -> Extracted:
         font = line_fonts.get(_squash(line))
         return font is not None and _PdfLayout._is_heading_font(font, body_size)
 
-    pages = [_PdfPage(join_broken_paragraphs(reading_order(lines)), page_fonts)
+    pages = [_PdfPage(join_broken_paragraphs(reading_order(strip_margin_marks(lines))), page_fonts)
              for lines, page_fonts in zip(_strip_running_lines(texts, is_heading), fonts)]
     blocks = _PdfLayout(pages, body_size).blocks()
     opening = "\n".join(_squash(line) for page in pages for line in page.lines if line.strip())

@@ -50,6 +50,27 @@ def _clusters(positions: Counter[int]) -> list[tuple[int, int]]:
     return found
 
 
+# ---------------------------------------------------------------- marks in the margins
+
+LINE_NUMBER = re.compile(r"^(\s*)(\d{1,4})(\s{2,})(?=\S)")
+MIN_NUMBERED_LINES = 5     # numbered lines on a page before the numbers count as line numbers
+NO_TEXT = re.compile(r"^[^\w]*$")  # a rule of dashes or dingbats, a crop mark: no letter, no digit
+
+
+def strip_margin_marks(lines: list[str]) -> list[str]:
+    """A page's lines without margin line numbers (a number before most lines, rising down the
+    page) and without lines holding no letter or digit (rules, dingbats, crop marks)."""
+    numbered = [(index, int(m.group(2))) for index, line in enumerate(lines)
+                if (m := LINE_NUMBER.match(line))]
+    numbers = [number for _, number in numbered]
+    if len(numbered) >= MIN_NUMBERED_LINES and numbers == sorted(numbers) \
+            and len(numbered) >= MIN_PRESENCE * sum(1 for line in lines if line.strip()):
+        lines = list(lines)
+        for index, _ in numbered:  # blanked, not cut, so that every column keeps its place
+            lines[index] = LINE_NUMBER.sub(lambda m: " " * len(m.group(0)), lines[index], count=1)
+    return ["" if line.strip() and NO_TEXT.match(line) else line for line in lines]
+
+
 # ---------------------------------------------------------------- columns
 
 def _is_prose_column(parts: list[str]) -> bool:

@@ -515,3 +515,39 @@ def test_pages_without_text_are_counted_not_refused(tmp_path: Path, image_only_p
     assert extracted.pages_without_text == 2
     assert extracted.page_count == len(PdfReader(CHILD_M).pages) + 2
     assert any(b.text.startswith("In October 2019 Child M, aged 13") for b in extracted.blocks)
+
+
+def test_margin_line_numbers_and_dingbat_rules_are_left_out(tmp_path: Path) -> None:
+    """A numbered draft (line numbers in the margin) with ornamental rules between sections."""
+    path = tmp_path / "numbered.pdf"
+    drawing = canvas.Canvas(str(path), pagesize=A4)
+    sentences = ("The review found that the father was not seen by any professional during the "
+                 "pregnancy or after the birth, and nobody asked who else lived in the household. ") * 6
+    words, lines = sentences.split(), []
+    while words:
+        lines.append(" ".join(words[:13]))
+        words = words[13:]
+    y = 780
+    for number, line in enumerate(lines[:8], start=1):
+        drawing.setFont("Helvetica", 8)
+        drawing.drawString(40, y, str(number))
+        drawing.setFont("Helvetica", 11)
+        drawing.drawString(80, y, line)
+        y -= 16
+    drawing.setFont("ZapfDingbats", 11)
+    drawing.drawString(80, y - 10, "n n n n n n n n")
+    drawing.setFont("Helvetica", 11)
+    drawing.drawString(80, y - 30, "\u2014" * 30)
+    y -= 50
+    for number, line in enumerate(lines[8:], start=9):
+        drawing.setFont("Helvetica", 8)
+        drawing.drawString(40, y, str(number))
+        drawing.setFont("Helvetica", 11)
+        drawing.drawString(80, y, line)
+        y -= 16
+    drawing.save()
+    blocks = [b.text for b in extract(path).blocks]
+    text = " ".join(blocks)
+    assert " ".join(sentences.split()) in text
+    assert not any(" | " in b or re.match(r"\d", b) for b in blocks)
+    assert "\u25a0" not in text and "\u2014" not in text
