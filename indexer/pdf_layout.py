@@ -52,8 +52,9 @@ def _clusters(positions: Counter[int]) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------- marks in the margins
 
-LINE_NUMBER = re.compile(r"^(\s*)(\d{1,4})(\s{2,})(?=\S)")
+LINE_NUMBER = re.compile(r"^(\s*)(\d{1,3})(\s{2,})(?=\S)")  # not four digits: a year starts a row
 MIN_NUMBERED_LINES = 5     # numbered lines on a page before the numbers count as line numbers
+MIN_NUMBERED_SHARE = 0.5   # and the share of the page's lines they number
 NO_TEXT = re.compile(r"^[^\w]*$")  # a rule of dashes or dingbats, a crop mark: no letter, no digit
 
 
@@ -64,7 +65,7 @@ def strip_margin_marks(lines: list[str]) -> list[str]:
                 if (m := LINE_NUMBER.match(line))]
     numbers = [number for _, number in numbered]
     if len(numbered) >= MIN_NUMBERED_LINES and numbers == sorted(numbers) \
-            and len(numbered) >= MIN_PRESENCE * sum(1 for line in lines if line.strip()):
+            and len(numbered) >= MIN_NUMBERED_SHARE * sum(1 for line in lines if line.strip()):
         lines = list(lines)
         for index, _ in numbered:  # blanked, not cut, so that every column keeps its place
             lines[index] = LINE_NUMBER.sub(lambda m: " " * len(m.group(0)), lines[index], count=1)
