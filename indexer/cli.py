@@ -66,7 +66,7 @@ def cmd_index(args: argparse.Namespace) -> int:
                             timeout=args.timeout, progress=progress, on_total=set_total)
         except IndexerBusy as error:
             bar.close()
-            print(f"kb index: {error}", file=sys.stderr)
+            print(for_terminal(f"kb index: {error}"), file=sys.stderr)
             return EXIT_USAGE
         bar.close()
     print(report.summary())
@@ -197,7 +197,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     width = max(len(i) for i, *_ in rows)
     print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  label")
     for theme_id, label, passages, documents in rows:
-        print(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}")
+        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}"))
     return EXIT_OK
 
 
@@ -275,7 +275,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         if args.action == "list":
             for user in list_users(kb.store):
                 access = ", restricted documents" if user.sees_restricted else ""
-                print(f"{user.username:<24} {user.role}{access}")
+                print(for_terminal(f"{user.username:<24} {user.role}{access}"))
             return EXIT_OK
         if not args.username:
             raise UsageError(f"`kb users {args.action}` needs a user name")
@@ -356,7 +356,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(content.decode())
         return EXIT_OK
     args.output.write_bytes(content)
-    print(f"Wrote {len(pack.quotations)} quotations from “{pack.title}” to {args.output}.")
+    print(for_terminal(f"Wrote {len(pack.quotations)} quotations from “{pack.title}” to {args.output}."))
     return EXIT_OK
 
 
@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (UsageError, IndexerBusy) as error:  # IndexerBusy: another indexer holds the data
-        print(f"kb {args.command}: {error}", file=sys.stderr)
+        print(for_terminal(f"kb {args.command}: {error}"), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the output went to a reader that stopped early (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
