@@ -1,7 +1,9 @@
 """Report layouts for the extraction fidelity harness: Markdown sources rendered as PDFs the way
 partnerships' designers set their reports (reportlab).
 
-Layouts (``LAYOUTS``): ``single-column`` (justified, running header, "Page N of M" footer),
+Layouts (``LAYOUTS``): ``single-column`` (set word by word as desktop publishing and word
+processors write PDFs: justified, two spaces after a full stop, words hyphenated at line ends,
+running header, "Page N of M" footer),
 ``two-column`` (justified, a TrueType font, typographic quotes, fi/fl ligature glyphs, words
 hyphenated at line ends), ``table`` (single column with the source's tables drawn as ruled
 tables, cells wrapping over several lines), ``text-box`` (single column where the body text flows
@@ -153,7 +155,6 @@ class _Design:
     size: float
     typographic: bool = False
     hyphenated: bool = False
-    ruled_tables: bool = True
     text_box: bool = False
     word_by_word: bool = False  # set by _WordSetter instead of reportlab's paragraphs
 
