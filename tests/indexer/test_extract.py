@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import zipfile
 import re
 from pathlib import Path
 
@@ -550,3 +551,35 @@ def test_margin_line_numbers_and_dingbat_rules_are_left_out(tmp_path: Path) -> N
     assert " ".join(sentences.split()) in text
     assert not any(" | " in b or re.match(r"\d", b) for b in blocks)
     assert "\u25a0" not in text and "\u2014" not in text
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("briefing.md", b"---\ntitle: [unclosed\n---\n\n# Learning\n\nText.\n", "front matter is not valid YAML"),
+    # UTF-16 with a byte-order mark, cut off in the middle of a character
+    ("notes.txt", b"\xff\xfe" + "Safeguarding".encode("utf-16-le") + b"\x00\xd8",
+     "not a text file: its UTF-16 text is damaged"),
+])
+def test_text_file_reasons_say_what_to_do(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ExtractionError) as error:
+        extract(path)
+    assert str(error.value).startswith(reason) and ACTION.search(str(error.value))
+    assert error.value.detail  # the parser's own message, for --verbose
+
+
+def test_docx_reasons_say_what_to_do(tmp_path: Path) -> None:
+    no_document = _zip(tmp_path / "letter.docx", {"[Content_Types].xml": "<Types/>"})
+    broken = _zip(tmp_path / "broken.docx", {"[Content_Types].xml": "<Types", "word/document.xml": "<w:document"})
+    for path, reason in ((no_document, "not a DOCX file: word/document.xml is missing"),
+                         (broken, "damaged DOCX: the file is broken or incomplete")):
+        with pytest.raises(ExtractionError) as error:
+            extract(path)
+        assert str(error.value).startswith(reason) and ACTION.search(str(error.value))
