@@ -25,7 +25,7 @@ CELL = re.compile(r"\S+(?: {1,2}\S+)*")
 SENTENCE_END = re.compile(r"[.!?…:]['\"’”)]*$")
 MIN_COLUMN_LINES = 3      # lines of text a column needs, beside another, to be one
 MIN_PROSE_LETTERS = 10    # median letters per line of a column of prose (a date, a figure: fewer)
-MIN_PRESENCE = 0.5        # share of a region's lines a column of prose has text on
+MIN_PRESENCE = 0.5        # share of the lines from its first to its last a column of prose fills
 MIN_ALIGNED = 0.3         # share of the lines right of a gutter that start at its edge (a table there indents)
 MIN_WIDER = 0.8           # share of lines where a gutter is wider than the gaps between words
 ALIGN = 1                 # characters two starts may differ by and still line up
@@ -132,8 +132,9 @@ def _gutter(lines: list[str]) -> tuple[int, int, int] | None:
             while end < len(lines) and clear[end]:
                 end += 1
             region = lines[first:end]
-            if _aligned_at(region, column) and _wider_than_word_gaps(region, column) and _is_prose_column([line[:column] for line in region]) and \
-                    _is_prose_column([line[column:] for line in region]):
+            if _aligned_at(region, column) and _wider_than_word_gaps(region, column) \
+                    and _is_prose_column([line[:column] for line in region]) \
+                    and _is_prose_column([line[column:] for line in region]):
                 return column, first, end
             first = end
     return None
@@ -184,7 +185,7 @@ def reading_order(lines: list[str]) -> list[str]:
     if ordered and _ends_sentence(ordered[-1]):
         ordered.append("")  # the next column (or the box) starts a new paragraph
     ordered += _trim(right)
-    return lines[:first] + ordered + [""] + reading_order(after[carried:])
+    return reading_order(lines[:first]) + ordered + [""] + reading_order(after[carried:])
 
 
 def join_broken_paragraphs(lines: list[str]) -> list[str]:
