@@ -563,7 +563,8 @@ def _document(row: sqlite3.Row) -> Document:
                         kind=row["kind"], scope=row["scope"], restricted=bool(row["restricted"]))
     return Document(id=row["id"], path=row["path"], content_hash=row["content_hash"],
                     file_type=row["file_type"], meta=meta, page_count=row["page_count"],
-                    passage_count=row["passage_count"], indexed_at=row["indexed_at"])
+                    passage_count=row["passage_count"], indexed_at=row["indexed_at"],
+                    pages_without_text=row["pages_without_text"])
 
 
 def _passage(row: sqlite3.Row) -> Passage:
