@@ -2,6 +2,7 @@
 glyphs, typographic quotes, soft hyphens, zero-width and control characters in real reports."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from indexer.ingest import ingest
 from kb.base import KnowledgeBase
 from kb.search import SearchRequest
 from kb.settings import Settings
+from kb.text import fold
 
 #: Characters no stored text may hold: C0 and C1 controls but tab and newline, DEL, soft hyphen,
 #: zero-width characters, BOM, and the ligature glyphs NFKC turns into letters.
@@ -113,7 +115,10 @@ def test_phrases_match_text_set_with_typographic_quotes(hostile_kb: KnowledgeBas
     assert len({r.document.id for r in response.results}) == 5
 
 
+@pytest.mark.xfail(strict=False, reason="needs tagger folding from issue 13")
 def test_the_taggers_rules_match_text_set_with_typographic_apostrophes(tmp_path: Path) -> None:
+    """The phrase rule "mother's partner" (not the word "partner" alone) matches text set with
+    U+2019, as it matches text typed with an ASCII apostrophe."""
     folder = tmp_path / "reports"
     folder.mkdir()
     for name, apostrophe in (("typed.md", "'"), ("typeset.md", "\u2019")):
@@ -121,11 +126,13 @@ def test_the_taggers_rules_match_text_set_with_typographic_apostrophes(tmp_path:
                                    "in March and nobody knew his history.\n", encoding="utf-8")
     with KnowledgeBase(Settings(data_dir=tmp_path / "data")) as kb:
         ingest(kb, [folder])
-        themes = {d.path.rsplit("/", 1)[-1]: set(kb.store.passages(document_id=d.id)[0].themes)
-                  for d in kb.store.documents()}
-    assert "fathers-male-carers" in themes["typed.md"]
-    if "fathers-male-carers" not in themes["typeset.md"]:
-        pytest.xfail("needs tagger folding from issue 13")
+        evidence = {path.rsplit("/", 1)[-1]: fold(" ".join(json.loads(spans)))
+                    for path, spans in kb.store.conn.execute(
+                        "SELECT d.path, t.evidence FROM passage_themes t JOIN passages p ON p.id = "
+                        "t.passage_id JOIN documents d ON d.id = p.document_id "
+                        "WHERE t.theme_id = 'fathers-male-carers'")}
+    assert "mother's partner" in evidence["typed.md"]
+    assert "mother's partner" in evidence["typeset.md"]
 
 
 def test_kb_search_prints_no_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
