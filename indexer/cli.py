@@ -101,6 +101,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             bar.update(1)
             if outcome.status == "failed":
                 bar.write(_say(f"failed: {outcome.path}: {outcome.reason}"), file=sys.stderr)
+                if args.verbose and outcome.detail:
+                    bar.write(_say(f"  details: {outcome.detail}"), file=sys.stderr)
 
         def set_total(total: int) -> None:
             bar.total = total
@@ -111,12 +113,16 @@ def cmd_index(args: argparse.Namespace) -> int:
                             timeout=args.timeout, progress=progress, on_total=set_total)
         except IndexerBusy as error:
             bar.close()
-            print(f"kb index: {error}", file=sys.stderr)
+            print(for_terminal(f"kb index: {error}"), file=sys.stderr)
             return EXIT_USAGE
         bar.close()
     print(report.summary())
     for outcome in report.failed:
         print(_say(f"  failed: {outcome.path}: {outcome.reason}"))
+        if args.verbose and outcome.detail:
+            print(_say(f"    details: {outcome.detail}"))
+    for outcome in report.warned:
+        print(_say(f"  warning: {outcome.path}: {outcome.warning}"))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -155,6 +161,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, indent=2))
         return EXIT_OK
     print(f"{stats['documents']} documents, {stats['passages']} passages, {stats['pages']} pages")
+    if stats["partly_read"]:
+        from indexer.ingest import partly_read
+
+        print(f"Partly read ({len(stats['partly_read'])}):")
+        for document in stats["partly_read"]:
+            warning = partly_read(document["pages"], document["pages_without_text"])
+            print(for_terminal(f"  {document['path']}: {warning}"))
     for title, key in (("By kind", "by_kind"), ("By scope", "by_scope"), ("By year", "by_year")):
         print(f"{title}:")
         for value, count in stats[key].items():
@@ -183,7 +196,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(response.to_dict(), indent=2))
         return EXIT_OK
     if response.notice:
-        print(response.notice)
+        print(for_terminal(response.notice))
     print(f"{response.total} passages")
     for result in response.results:
         document, passage = result.document, result.passage
@@ -255,11 +268,15 @@ def cmd_themes(args: argparse.Namespace) -> int:
     width = max(len(i) for i, *_ in rows)
     print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  label")
     for theme_id, label, passages, documents in rows:
-        print(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}")
+        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}"))
     return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "extraction":
+        return _eval_extraction(args)
+    if args.source is not None:
+        raise UsageError("--source is for `kb eval extraction`")
     paths = [Path(name) for name in args.files]
     for path in paths:
         if not path.is_file():
@@ -281,6 +298,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with _open(args) as kb:
         result = evaluate_search(paths, kb)
     print(json.dumps(result, indent=2) if args.json else format_search_report(result))
+    return EXIT_OK
+
+
+def _eval_extraction(args: argparse.Namespace) -> int:
+    from indexer.evaluate import evaluate_extraction, format_extraction_report
+
+    if len(args.files) != 1 or not Path(args.files[0]).is_dir():
+        raise UsageError("`kb eval extraction` takes one folder of report files")
+    if args.source is None or not args.source.is_dir():
+        raise UsageError("give the folder of the reports' sources (Markdown, text, HTML or DOCX "
+                         "files named like the reports) with --source MD_DIR")
+    result = evaluate_extraction(Path(args.files[0]), args.source)
+    if not result["files"] and not result["failed"]:
+        raise UsageError(f"no report in {args.files[0]} has a source of the same name in {args.source}")
+    print(json.dumps(result, indent=2) if args.json else format_extraction_report(result))
     return EXIT_OK
 
 
@@ -317,7 +349,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         if args.action == "list":
             for user in list_users(kb.store):
                 access = ", restricted documents" if user.sees_restricted else ""
-                print(f"{user.username:<24} {user.role}{access}")
+                print(for_terminal(f"{user.username:<24} {user.role}{access}"))
             return EXIT_OK
         if not args.username:
             raise UsageError(f"`kb users {args.action}` needs a user name")
@@ -462,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
     sub.add_argument("--timeout", type=_positive_seconds, default=120.0,
                      help="seconds allowed to read one file (default 120)")
+    sub.add_argument("--verbose", action="store_true",
+                     help="show the technical details of why a file could not be read")
 
     command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
     command("retag", cmd_retag, "Tag every stored passage again with the taxonomy in force.")
@@ -500,10 +534,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("themes", cmd_themes, "List the themes in force with their passage counts.")
     sub.add_argument("--json", action="store_true")
 
-    sub = command("eval", cmd_eval, "Measure tagging or ranking quality against labelled data.")
-    sub.add_argument("what", choices=["themes", "search"])
+    sub = command("eval", cmd_eval, "Measure tagging, ranking or text extraction quality against "
+                                    "labelled data.")
+    sub.add_argument("what", choices=["themes", "search", "extraction"])
     sub.add_argument("files", metavar="FILE.jsonl", nargs="+",
-                     help="labelled passages (themes: one file) or judged queries (search)")
+                     help="labelled passages (themes: one file), judged queries (search), or a "
+                          "folder of reports (extraction)")
+    sub.add_argument("--source", type=Path, metavar="MD_DIR",
+                     help="extraction: the folder of the sources the reports were made from")
     sub.add_argument("--json", action="store_true")
 
     sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")

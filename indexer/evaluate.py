@@ -1,13 +1,18 @@
-"""Evaluation of the theme tagger against a labelled JSON-lines file."""
+"""Measured quality: the theme tagger against labelled passages, the ranking against judged
+queries, and the text extraction against the sources the reports were made from."""
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from kb.base import KnowledgeBase
 from kb.model import Passage
 from kb.search import SearchRequest
+from kb.text import clean, fold
+from indexer.extract import ExtractionError, extract
+from indexer.segment import segment
 from indexer.tag import Tagger
 
 
@@ -134,4 +139,87 @@ def format_search_report(result: dict) -> str:
         product, baseline = result[metric], result["baseline"][metric]
         gain = f"{(product / baseline - 1) * 100:+.0f}%" if baseline else "n/a"
         lines.append(f"{metric:<12}{product:>10.3f}{baseline:>10.3f}{gain:>9}")
+    return "\n".join(lines)
+
+
+# -- extraction fidelity -----------------------------------------------------------
+WORD = re.compile(r"\w+")
+TABLE_CELL_SEPARATOR = " | "  # how every reader sets a table row: its cells in order
+SOURCE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
+
+
+def _words(text: str) -> list[str]:
+    return WORD.findall(fold(clean(text)).casefold())
+
+
+def _trigrams(words: list[str]) -> set[tuple[str, str, str]]:
+    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+def extraction_fidelity(path: Path, source: Path) -> dict:
+    """How faithfully a report file's stored passages keep the text of its source.
+
+    The reference is what ingest stores for the source (a Markdown, text, HTML or DOCX
+    file): the word trigrams of each of its lines (a paragraph, list item or table row).
+    The score is the share of those trigrams found in the passages read from ``path``
+    (words folded, case and punctuation ignored); ``table_rows`` is the same share for the
+    source's table rows alone (``None`` when it has no table).
+    """
+    reference = segment(extract(source).blocks)
+    lines = [line for passage in reference for line in passage.text.split("\n")]
+    expected = set().union(*(_trigrams(_words(line)) for line in lines))
+    in_tables = set().union(*(_trigrams(_words(line)) for line in lines if TABLE_CELL_SEPARATOR in line))
+    found = set().union(*(_trigrams(_words(passage.text)) for passage in segment(extract(path).blocks)))
+
+    def share(wanted: set) -> float | None:
+        return round(len(wanted & found) / len(wanted), 4) if wanted else None
+
+    return {"file": path.name, "source": source.name, "trigrams": len(expected),
+            "found": len(expected & found), "score": share(expected),
+            "table_trigrams": len(in_tables), "table_found": len(in_tables & found),
+            "table_rows": share(in_tables)}
+
+
+def evaluate_extraction(folder: Path, sources: Path) -> dict:
+    """Extraction fidelity of every report in ``folder`` that has a source of the same name
+    in ``sources``; totals are over all trigrams of all files."""
+    by_stem = {path.stem: path for path in sorted(Path(sources).iterdir())
+               if path.suffix.lower() in SOURCE_SUFFIXES}
+    files, unmatched, failed = [], [], []
+    for path in sorted(Path(folder).iterdir()):
+        if not path.is_file() or path.name == "catalogue.csv":
+            continue
+        source = by_stem.get(path.stem)
+        if source is None or source == path:
+            unmatched.append(path.name)
+            continue
+        try:
+            files.append(extraction_fidelity(path, source))
+        except ExtractionError as error:
+            failed.append({"file": path.name, "reason": str(error)})
+
+    def total(found: str, wanted: str) -> float | None:
+        denominator = sum(f[wanted] for f in files)
+        return round(sum(f[found] for f in files) / denominator, 4) if denominator else None
+
+    return {"score": total("found", "trigrams"), "table_rows": total("table_found", "table_trigrams"),
+            "files": files, "unmatched": unmatched, "failed": failed}
+
+
+def format_extraction_report(result: dict) -> str:
+    """One line per report (its score, and its table rows' score), then the totals."""
+    def show(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    width = max([len(f["file"]) for f in result["files"]] + [len("all files")])
+    lines = [f"{'file':<{width}}  {'score':>6}  {'table rows':>10}", "-" * (width + 20)]
+    lines += [f"{f['file']:<{width}}  {show(f['score']):>6}  {show(f['table_rows']):>10}"
+              for f in result["files"]]
+    lines.append("-" * (width + 20))
+    lines.append(f"{'all files':<{width}}  {show(result['score']):>6}  {show(result['table_rows']):>10}")
+    lines.append("score: share of the source's word trigrams found in the passages read from the file")
+    for name in result["unmatched"]:
+        lines.append(f"no source beside it: {name}")
+    for failure in result["failed"]:
+        lines.append(f"could not be read: {failure['file']}: {failure['reason']}")
     return "\n".join(lines)

@@ -25,6 +25,11 @@ from markdown_it import MarkdownIt
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
+from kb.text import clean
+from indexer.pdf_layout import (
+    join_broken_paragraphs, reading_order, strip_margin_marks, table_lines, table_rows,
+)
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FIRST_TEXT_CHARS = 3000
@@ -49,10 +54,16 @@ class Extracted:
     file_type: str                  # "pdf", "md", "txt", "html", "docx"
     metadata: dict[str, str] = field(default_factory=dict)
     first_page_text: str = ""
+    pages_without_text: int = 0     # pages that gave no text (scanned pages, images of text)
 
 
 class ExtractionError(Exception):
-    """A file that cannot be read; str(error) is a reason a person understands."""
+    """A file that cannot be read; str(error) is a reason a person understands (what is wrong
+    with the file and what to do), ``detail`` the reader library's own message, for the log."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
 
 
 # ---------------------------------------------------------------- shared text rules
@@ -146,6 +157,8 @@ MAX_CP1252_SHARE = 0.25     # of the non-space characters, once there are a few
 # Bytes that form UTF-8 sequences: a file made mostly of them is UTF-8 with a stray byte, and
 # reading it as Windows-1252 would turn every "é" into "Ã©".
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+NOT_TEXT = ("not a text file: it holds binary data (perhaps another kind of file with a text "
+            "file's name); check that it is the report, and save it as text, PDF or DOCX")
 NOT_UTF8 = ("not a text file: the encoding is neither UTF-8 nor Windows-1252 (Western European); "
             "save it as UTF-8 and index it again")
 
@@ -177,9 +190,10 @@ def _read_text(path: Path) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise ExtractionError("not a text file: damaged UTF-16") from error
+            raise ExtractionError("not a text file: its UTF-16 text is damaged; open it and save it as "
+                                  "UTF-8 text, then index it again", str(error)) from error
     elif b"\x00" in data[:8192]:
-        raise ExtractionError("not a text file")
+        raise ExtractionError(NOT_TEXT)
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -194,8 +208,8 @@ def _read_text(path: Path) -> str:
             if not _is_binary(text) and not _plausible_cp1252(text):
                 raise ExtractionError(NOT_UTF8) from None
     if _is_binary(text):
-        raise ExtractionError("not a text file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise ExtractionError(NOT_TEXT)
+    return clean(text)  # before parsing: a stray control character is no syntax error
 
 
 def _blocks_from_plain_lines(lines: list[str], page: int | None, leveller: _HeadingLeveller,
@@ -234,7 +248,6 @@ RUNNING_MARKS = re.compile(
     r"(?:\s*[-:]\s*\w+)?)$")
 EDGE_LINES = 3
 MIN_CARRIED_WORDS = 8  # a shorter block ending a page is a stand-alone line, not a wrapped paragraph
-TABLE_GAP = re.compile(r"\S( {3,})(?=\S)")
 
 
 def _edge_key(line: str) -> str:
@@ -250,13 +263,21 @@ def _is_running_mark(line: str) -> bool:
 # Parts of a running header: "Child W review | Findings", "Annual report – 2019", or a left and a
 # right part set apart by a wide gap.
 RUNNING_PART_SEPARATOR = re.compile(r"\s*[|–—•·]\s*|\s+-\s+| {3,}")
+MAX_RUNNING_PARTS, MAX_RUNNING_WORDS = 4, 16
+OPENING_QUOTES, CLOSING_QUOTES = ("“", "‘", '"', "'"), ("”", "’", '"', "'")
 MIN_CONSECUTIVE_PAGES = 3  # a line repeated at the same page edge this often is a running line
 
 
 def _running_parts(line: str) -> list[str]:
-    """The first and last parts of a line split at a running-header separator ([] if it has none)."""
+    """The first and last parts of a line split at a running-header separator ([] if it has none).
+
+    A running line has a few parts ("Child W review | Findings | 12"); a justified line of prose
+    has wide gaps too, but many of them and many words, and is never a running line.
+    """
     parts = [_squash(part).lower() for part in RUNNING_PART_SEPARATOR.split(line.strip())]
     parts = [part for part in parts if part]
+    if len(parts) > MAX_RUNNING_PARTS or len(line.split()) > MAX_RUNNING_WORDS:
+        return []
     return [parts[0], parts[-1]] if len(parts) > 1 else []
 
 
@@ -320,8 +341,9 @@ class _FontLine:
     bold: bool
 
 
-def _page_fonts(page) -> tuple[dict[str, _FontLine], Counter[float]]:
-    """The font of every whole text line on a page, and character counts by font size."""
+def _page_fonts(page) -> tuple[dict[str, _FontLine], Counter[float], str]:
+    """The font of every whole text line on a page, character counts by font size, and the
+    page's text as pypdf's plain extraction reads it."""
     lines: dict[str, _FontLine] = {}
     sizes: Counter[float] = Counter()
 
@@ -335,8 +357,8 @@ def _page_fonts(page) -> tuple[dict[str, _FontLine], Counter[float]]:
         sizes[size] += len(squashed)
         lines.setdefault(squashed, _FontLine(size, bool(re.search(r"bold|black|heavy", name, re.I))))
 
-    page.extract_text(visitor_text=visit)
-    return lines, sizes
+    plain = page.extract_text(visitor_text=visit)
+    return lines, sizes, plain
 
 
 @dataclass
@@ -405,13 +427,19 @@ class _PdfLayout:
 
         def flush_table() -> None:
             if table:
-                rows = [Block(row, number, number) for row in _table_rows(table)]
+                rows = [Block(row, number, number) for row in
+                        table_rows(table, lambda first, second: _join_lines(first, second, self.keep_hyphen))]
                 self.table_rows.update(id(row) for row in rows)
                 blocks.extend(rows)
                 table.clear()
 
-        for line in page.lines:
+        in_table = table_lines(page.lines, lambda line: bool(GLYPH_BULLET.match(line)))
+        in_quote = False  # a pull quote set in a heading's font is a quotation, not a section
+        for index, line in enumerate(page.lines):
             level = self._font_level(line, page.fonts) if uses_fonts and line.strip() else 0
+            if level and (in_quote or line.lstrip().startswith(OPENING_QUOTES)):
+                in_quote = not _squash(line).endswith(CLOSING_QUOTES)
+                level = 0
             if level:
                 flush_plain()
                 flush_table()
@@ -422,9 +450,7 @@ class _PdfLayout:
                     blocks.append(open_heading)
                 continue
             open_heading = None
-            if table and line.strip() and not GLYPH_BULLET.match(line) and _indent(line) >= _indent(table[0]) - 1:
-                table.append(line)
-            elif not GLYPH_BULLET.match(line) and TABLE_GAP.search(line.strip()):
+            if index in in_table:
                 flush_plain()
                 table.append(line)
             else:
@@ -442,31 +468,6 @@ class _NoHeadings(_HeadingLeveller):
         return 0
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _table_rows(lines: list[str]) -> list[str]:
-    """Readable text for a layout table: one line per row, wrapped cells rejoined."""
-    columns = [m.end(1) for m in TABLE_GAP.finditer(lines[0])]
-    starts = [_indent(lines[0])] + columns
-    rows: list[list[str]] = []
-    for line in lines:
-        cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: {1,2}\S+)*", line)]
-        if len(cells) > 1 or not rows:
-            rows.append([""] * len(starts))
-        for start, text in cells:
-            column = min(range(len(starts)), key=lambda c: abs(starts[c] - start))
-            rows[-1][column] = f"{rows[-1][column]} {text}".strip()
-    header, body = rows[0], rows[1:]
-    if len(starts) == 2 or not body:
-        if body and all(len(cell.split()) <= 2 for cell in header):
-            rows = body
-        return [f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in rows]
-    return [f"{row[0]}: " + "; ".join(f"{name} {value}".strip() for name, value in zip(header[1:], row[1:]))
-            for row in body]
-
-
 def _pdf_info(reader: PdfReader) -> dict[str, str]:
     info = reader.metadata or {}
     metadata = {key: _squash(str(info.get(name) or "")) for key, name in
@@ -477,29 +478,85 @@ def _pdf_info(reader: PdfReader) -> dict[str, str]:
     return {key: value for key, value in metadata.items() if value}
 
 
-def _missing_decryption(error: DependencyError) -> ExtractionError:
-    """A PDF that is fine but encrypted with AES, when the `cryptography` package is not installed."""
-    return ExtractionError(f"encrypted PDF (AES) cannot be decrypted: the 'cryptography' package is "
-                           f"missing; reinstall the knowledge base with its dependencies ({error})")
+NOT_A_PDF = ("not a PDF file: its content is not a PDF (perhaps a web page or another kind of "
+             "document saved with a .pdf name); open it and save it as PDF, then index it again")
+NEEDS_PASSWORD = ("encrypted PDF: a password is needed to open it; open it with the password, save "
+                  "a copy without one, and index that copy")
+DAMAGED_PDF = ("damaged PDF: the file is broken or incomplete (perhaps cut short while downloading); "
+               "download it again, or open it and save it as PDF again")
+NO_PAGES = ("damaged PDF: no pages could be read from it; download it again, or open it and save "
+            "it as PDF again")
+SCANNED = ("no text layer: scanned documents need OCR, which is not supported; the pages are "
+           "images of text: run the file through OCR (most PDF tools can) and index the result")
+PAGES_WITHOUT_TEXT = "{missing} of {pages} pages gave no text: scanned pages need OCR"
+LAYOUT_SCALE = 1.5      # pypdf layout mode's character grid, fine enough to keep word gaps
+LAYOUT_SHORTFALL = 0.75  # a page's layout text with fewer words than this share of its plain text
+
+
+def _missing_dependency(error: DependencyError) -> ExtractionError:
+    """What pypdf lacks to read the file, named as it is: AES decryption or another decoder."""
+    message = str(error)
+    if "AES" in message or "cryptography" in message:
+        return ExtractionError(
+            "encrypted PDF (AES) cannot be decrypted: the 'cryptography' package is missing; "
+            "reinstall the knowledge base with its dependencies (pip install -e .)", message)
+    decoder = re.match(r"[\w.-]+", message)
+    name = decoder.group(0) if decoder else "a decoder"
+    return ExtractionError(
+        f"the PDF is compressed with a method that needs an optional decoder which is not "
+        f"installed ({name}); install {name}, or open the PDF and save it again", message)
+
+
+def _damaged(error: Exception) -> ExtractionError:
+    return ExtractionError(DAMAGED_PDF, f"{type(error).__name__}: {error}")
 
 
 def _open_pdf(path: Path) -> PdfReader:
     data = path.read_bytes()
     if b"%PDF-" not in data[:1024]:
-        raise ExtractionError("not a PDF file")
+        raise ExtractionError(NOT_A_PDF)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise ExtractionError("encrypted PDF: a password is needed")
+            raise ExtractionError(NEEDS_PASSWORD)
         if not reader.pages:
-            raise ExtractionError("damaged PDF: no pages could be read")
+            raise ExtractionError(NO_PAGES)
     except ExtractionError:
         raise
     except DependencyError as error:
-        raise _missing_decryption(error) from error
+        raise _missing_dependency(error) from error
     except Exception as error:  # pypdf raises many exception types for broken files
-        raise ExtractionError(f"damaged PDF: {error}") from error
+        raise _damaged(error) from error
     return reader
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _page_text(page) -> tuple[list[str], dict[str, _FontLine], Counter[float]]:
+    """A page's lines, from the better of pypdf's two extractions, with its fonts.
+
+    Layout mode keeps where words stand (columns, tables); where it gives much less text than
+    plain mode, or fails on the page, plain mode's text is used. A page neither reads raises.
+    """
+    failure: Exception | None = None
+    try:
+        fonts, sizes, plain = _page_fonts(page)
+    except DependencyError:
+        raise
+    except Exception as error:  # a font or stream plain mode cannot decode
+        fonts, sizes, plain, failure = {}, Counter(), "", error
+    try:
+        layout = page.extract_text(extraction_mode="layout", layout_mode_scale_weight=LAYOUT_SCALE)
+    except DependencyError:
+        raise
+    except Exception as error:
+        if failure is not None:
+            raise _damaged(error) from error
+        layout = ""
+    text = plain if _words(layout) < LAYOUT_SHORTFALL * _words(plain) else layout
+    return text.split("\n"), fonts, sizes
 
 
 def _extract_pdf(path: Path) -> Extracted:
@@ -509,17 +566,20 @@ def _extract_pdf(path: Path) -> Extracted:
         try:
             texts, fonts, sizes = [], [], Counter()
             for page in reader.pages:
-                texts.append(page.extract_text(extraction_mode="layout").split("\n"))
-                page_fonts, page_sizes = _page_fonts(page)
+                lines, page_fonts, page_sizes = _page_text(page)
+                texts.append(lines)
                 fonts.append(page_fonts)
                 sizes.update(page_sizes)
             metadata = _pdf_info(reader)
+        except ExtractionError:
+            raise
         except DependencyError as error:  # AES streams are decrypted only as pages are read
-            raise _missing_decryption(error) from error
+            raise _missing_dependency(error) from error
         except Exception as error:  # a page stream or font that pypdf cannot decode
-            raise ExtractionError(f"damaged PDF: {error}") from error
-    if not any(line.strip() for lines in texts for line in lines):
-        raise ExtractionError("no text layer: scanned documents need OCR, which is not supported")
+            raise _damaged(error) from error
+    missing = sum(1 for lines in texts if not any(line.strip() for line in lines))
+    if missing == len(texts):
+        raise ExtractionError(SCANNED)
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
 
     line_fonts: dict[str, _FontLine] = {}
@@ -531,11 +591,12 @@ def _extract_pdf(path: Path) -> Extracted:
         font = line_fonts.get(_squash(line))
         return font is not None and _PdfLayout._is_heading_font(font, body_size)
 
-    pages = [_PdfPage(lines, page_fonts)
+    pages = [_PdfPage(join_broken_paragraphs(reading_order(strip_margin_marks(lines))), page_fonts)
              for lines, page_fonts in zip(_strip_running_lines(texts, is_heading), fonts)]
     blocks = _PdfLayout(pages, body_size).blocks()
     opening = "\n".join(_squash(line) for page in pages for line in page.lines if line.strip())
-    return Extracted(blocks, len(pages), "pdf", metadata, opening[:FIRST_TEXT_CHARS])
+    return Extracted(blocks, len(pages), "pdf", metadata, opening[:FIRST_TEXT_CHARS],
+                     pages_without_text=missing)
 
 
 # ---------------------------------------------------------------- Markdown
@@ -550,7 +611,8 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     try:
         data = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
-        raise ExtractionError(f"front matter is not valid YAML: {error}") from error
+        raise ExtractionError("front matter is not valid YAML: correct the block between the --- lines "
+                              "at the top of the file, or remove it", str(error)) from error
     if not isinstance(data, dict):
         return {}, text[match.end():]
     # Only plain values: a list or mapping is never metadata, and its text can be made to
@@ -699,22 +761,30 @@ def _extract_html(path: Path) -> Extracted:
 def _check_docx_archive(path: Path) -> None:
     """Refuse files that are not zip archives, or that would unpack to something huge."""
     if not zipfile.is_zipfile(path):
-        raise ExtractionError("not a DOCX file: it is not a zip archive")
+        raise ExtractionError(f"not a DOCX file: it is not a zip archive{NOT_DOCX_ACTION}")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile as error:
-        raise ExtractionError(f"damaged DOCX: {error}") from error
+        raise ExtractionError(DAMAGED_DOCX, str(error)) from error
     total = sum(member.file_size for member in members)
     if total > MAX_DOCX_UNPACKED_BYTES:
         raise ExtractionError(f"DOCX would unpack to {total // 2**20} MB, more than the "
-                              f"{MAX_DOCX_UNPACKED_BYTES // 2**20} MB limit (possible zip bomb)")
+                              f"{MAX_DOCX_UNPACKED_BYTES // 2**20} MB limit (possible zip bomb), so it was "
+                              "not opened; if it is a real report, save it as PDF and index that")
     for member in members:
         if member.file_size > 2**20 and member.file_size > MAX_DOCX_MEMBER_RATIO * max(member.compress_size, 1):
             raise ExtractionError(f"DOCX member {member.filename} is compressed more than "
-                                  f"{MAX_DOCX_MEMBER_RATIO} to 1 (possible zip bomb)")
+                                  f"{MAX_DOCX_MEMBER_RATIO} to 1 (possible zip bomb), so it was not "
+                                  "opened; if it is a real report, save it as PDF and index that")
     if "word/document.xml" not in {member.filename for member in members}:
-        raise ExtractionError("not a DOCX file: word/document.xml is missing")
+        raise ExtractionError(f"not a DOCX file: word/document.xml is missing{NOT_DOCX_ACTION}")
+
+
+NOT_DOCX_ACTION = ("; it may be an old .doc file or another file renamed: open it in Word and save "
+                   "it as .docx")
+DAMAGED_DOCX = ("damaged DOCX: the file is broken or incomplete; open it in Word (or another editor) "
+                "and save it again")
 
 
 # Elements that only wrap content: a content control's w:sdtContent holds what it shows, the others
@@ -793,7 +863,7 @@ def _extract_docx(path: Path) -> Extracted:
     try:
         document = docx.Document(str(path))
     except Exception as error:  # python-docx and lxml raise many types for broken packages
-        raise ExtractionError(f"damaged DOCX: {error}") from error
+        raise ExtractionError(DAMAGED_DOCX, f"{type(error).__name__}: {error}") from error
     blocks: list[Block] = []
     for kind, item in _docx_items(document):
         if kind == "table":
@@ -831,15 +901,38 @@ READERS: dict[str, Callable[[Path], Extracted]] = {
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
 
 
+def unsupported(suffix: str) -> str:
+    """The reason given for a file of a type no reader reads."""
+    return (f"unsupported file type {suffix or '(no extension)'}: the knowledge base reads PDF, "
+            "Markdown, text, HTML and DOCX files; save it in one of those formats")
+
+
 def extract(path: Path) -> Extracted:
-    """Read one report file into blocks; raises ExtractionError for files that cannot be read."""
+    """Read one report file into blocks; raises ExtractionError for files that cannot be read.
+
+    Every reader's text comes out cleaned (``kb.text.clean``: NFKC, so ligature glyphs are
+    letters; no soft hyphens, zero-width or control characters), and so does its metadata.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
-        raise ExtractionError(f"unsupported file type {suffix or '(no extension)'}")
+        raise ExtractionError(unsupported(suffix))
     check_size(path)
-    return reader(path)
+    return _cleaned(reader(path))
+
+
+def _cleaned(extracted: Extracted) -> Extracted:
+    blocks = []
+    for block in extracted.blocks:
+        text = _squash(clean(block.text))
+        if text:
+            block.text = text
+            blocks.append(block)
+    extracted.blocks = blocks
+    extracted.metadata = {key: _squash(clean(value)) for key, value in extracted.metadata.items()}
+    extracted.first_page_text = clean(extracted.first_page_text)
+    return extracted
 
 
 def check_size(path: Path) -> None:
@@ -847,9 +940,11 @@ def check_size(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise ExtractionError(f"cannot open file: {error.strerror}") from error
+        raise ExtractionError(f"cannot open file: {error.strerror}; check that it is there and that "
+                              "you may read it") from error
     if size == 0:
-        raise ExtractionError("empty file")
+        raise ExtractionError("empty file: it holds nothing (0 bytes); copy or download it again")
     if size > MAX_FILE_BYTES:
         raise ExtractionError(f"too large: {size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB "
-                              "a report may be")
+                              "a report may be; save a smaller copy (without its images, or in parts) "
+                              "and index that")

@@ -9,6 +9,7 @@ previous database and index usable, and the next run completes the work.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import time
@@ -20,7 +21,9 @@ from pathlib import Path
 from kb.base import KnowledgeBase
 from kb.lock import DataLock, IndexerBusy  # noqa: F401  (IndexerBusy: what ingest raises)
 from kb.model import DocumentMeta, Passage
-from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, check_size, extract
+from indexer.extract import (
+    PAGES_WITHOUT_TEXT, SUPPORTED_SUFFIXES, ExtractionError, check_size, extract, unsupported,
+)
 from indexer.metadata import (
     CatalogueError, catalogue_corrections, read_catalogue, resolve_metadata,
 )
@@ -29,7 +32,13 @@ from indexer.tag import Tagger
 from indexer.workers import run_limited
 
 CATALOGUE = "catalogue.csv"
+log = logging.getLogger(__name__)
 SYNC_EVERY = 50  # new documents stored between two commits of the search index
+
+
+#: The reason given when the knowledge base itself fails on a file (its traceback is the detail).
+FAULT = ("the knowledge base failed on this file (a fault to report, not a problem with the file); "
+         "run again with --verbose to see the details")
 
 
 @dataclass
@@ -39,6 +48,8 @@ class FileOutcome:
     reason: str = ""
     pages: int = 0
     passages: int = 0
+    warning: str = ""  # read, but not wholly: what is missing and what to do
+    detail: str = ""   # a failure's technical cause (the reader library's message), for --verbose
 
 
 @dataclass
@@ -55,6 +66,10 @@ class IngestReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
+    def warned(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.warning]
+
+    @property
     def pages_read(self) -> int:
         return sum(o.pages for o in self.outcomes if o.status in ("new", "updated"))
 
@@ -64,6 +79,8 @@ class IngestReport:
                          for status in ("new", "updated", "unchanged", "failed"))
         if counts.get("removed"):
             line += f", {counts['removed']} removed"
+        if self.warned:
+            line += f", {len(self.warned)} partly read"
         rate = f" ({self.pages_read / self.seconds:.1f} pages/s)" if self.pages_read and self.seconds else ""
         return f"{line} in {self.seconds:.1f}s{rate}"
 
@@ -85,6 +102,7 @@ class _ReadDocument:
     file_type: str
     page_count: int
     passages: list[Passage]
+    pages_without_text: int = 0
 
 
 class _Reader:
@@ -99,11 +117,20 @@ class _Reader:
         extracted = extract(task.path)
         passages = segment(extracted.blocks)
         if not passages:
-            raise ExtractionError("no text found in the file")
+            raise ExtractionError("no text found in the file: it holds no words to index; check that "
+                                  "it is the report")
         self.tagger.tag(passages)
         meta = resolve_metadata(task.path, extracted, task.catalogue_row)
         return _ReadDocument(meta=meta, file_type=extracted.file_type,
-                             page_count=extracted.page_count, passages=passages)
+                             page_count=extracted.page_count, passages=passages,
+                             pages_without_text=extracted.pages_without_text)
+
+
+def partly_read(pages: int, pages_without_text: int) -> str:
+    """The warning for a document some of whose pages gave no text ("" when all did)."""
+    if not pages_without_text:
+        return ""
+    return PAGES_WITHOUT_TEXT.format(missing=pages_without_text, pages=pages)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:
@@ -182,7 +209,7 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
                 notify(outcome)
         key = str(path.resolve())
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            outcome = FileOutcome(key, "failed", f"unsupported file type {path.suffix or '(none)'}")
+            outcome = FileOutcome(key, "failed", unsupported(path.suffix.lower()))
             report.outcomes.append(outcome)
             notify(outcome)
             continue
@@ -233,8 +260,11 @@ def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: f
     for result in run_limited(reader, tasks, jobs=jobs, timeout=timeout):
         task: _Task = result.item
         if result.error is not None:
-            outcome = FileOutcome(task.key, "failed", result.error)
-            report.outcomes.extend(FileOutcome(other, "failed", result.error)
+            reason, detail = (FAULT, result.error) if result.unexpected else (result.error, result.detail)
+            if detail:
+                log.info("%s: %s (%s)", task.key, reason, detail)
+            outcome = FileOutcome(task.key, "failed", reason, detail=detail)
+            report.outcomes.extend(FileOutcome(other, "failed", reason, detail=detail)
                                    for other in task.same_content)
         else:
             document: _ReadDocument = result.value
@@ -243,9 +273,11 @@ def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: f
                 kb.store.document_id_for_hash(task.content_hash) is not None
             document_id = kb.store.save_document(
                 task.key, task.content_hash, document.file_type, document.meta,
-                document.page_count, document.passages)
+                document.page_count, document.passages,
+                pages_without_text=document.pages_without_text)
             outcome = FileOutcome(task.key, task.status, pages=document.page_count,
-                                  passages=len(document.passages))
+                                  passages=len(document.passages),
+                                  warning=partly_read(document.page_count, document.pages_without_text))
             for other_path in task.same_content:
                 kb.store.link_source(other_path, document_id, task.content_hash)
                 report.outcomes.append(FileOutcome(other_path, "unchanged"))

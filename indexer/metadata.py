@@ -15,6 +15,7 @@ from pathlib import Path
 
 from indexer.extract import Extracted
 from kb.model import KINDS, SCOPES, DocumentMeta
+from kb.text import clean
 
 CATALOGUE_NAME = "catalogue.csv"
 CATALOGUE_COLUMNS = ["file", "title", "publisher", "year", "kind", "scope", "restricted"]
@@ -156,6 +157,11 @@ def prettify_stem(path: Path) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _cleaned(value: str) -> str:
+    """A title or publisher as stored: cleaned (``kb.text.clean``) and on one line."""
+    return " ".join(clean(value).split())
+
+
 def _first(*values: str | None) -> str:
     return next((value.strip() for value in values if value and value.strip()), "")
 
@@ -163,6 +169,27 @@ def _first(*values: str | None) -> str:
 def _year(value: str) -> int | None:
     match = ANY_YEAR.search(value or "")
     return int(match.group(1)) if match and int(match.group(1)) in YEAR_RANGE else None
+
+
+#: Titles that applications write for a document nobody named: they lose to the title page.
+DEFAULT_TITLE = re.compile(
+    r"(?:microsoft (?:word|powerpoint|excel|publisher)\s*-.*|untitled.*|document\s*\d*|no title|"
+    r"title|slide\s*\d*|presentation\s*\d*|book\s*\d*|draft|copy of .*|new document.*)",
+    re.IGNORECASE)
+FILE_NAME_TITLE = re.compile(r".*\.(?:docx?|pdf|indd|pptx?|rtf|odt|pub|xlsx?|qxp|txt|html?)", re.IGNORECASE)
+MIN_TITLE_CHARS = 4
+
+
+def useful_title(title: str, path: Path) -> str:
+    """An embedded title, or "" when it is an application's default, a file name or too short."""
+    title = title.strip()
+    if len(title) < MIN_TITLE_CHARS or DEFAULT_TITLE.fullmatch(title) or FILE_NAME_TITLE.fullmatch(title):
+        return ""
+    if re.sub(r"[\W_]+", "", title).lower() == re.sub(r"[\W_]+", "", Path(path).stem).lower():
+        return ""  # the file's own name again
+    if " " not in title and re.search(r"\d", title):
+        return ""  # "102314", "Report_v3_FINAL2": a name given by a file system, not a title
+    return title
 
 
 def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, str] | None) -> DocumentMeta:
@@ -173,7 +200,8 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     author = declared.get("author", "")
     embedded_publisher = author if ORGANISATION_WORDS.search(author) else ""
 
-    title = _first(row.get("title"), declared.get("title"), infer_title(extracted)) or prettify_stem(Path(path))
+    title = _first(row.get("title"), useful_title(declared.get("title", ""), path),
+                   infer_title(extracted)) or prettify_stem(Path(path))
     publisher = _first(row.get("publisher"), declared.get("publisher"), embedded_publisher, infer_publisher(opening))
     year = (_year(row.get("year", "")) or _year(declared.get("year", "")) or infer_year(opening)
             or _year(declared.get("created", "")))
@@ -187,6 +215,7 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     if scope not in SCOPES:
         scope = infer_scope(publisher)
     restricted = _parse_bool(_first(row.get("restricted"), declared.get("restricted")))
+    title, publisher = _cleaned(title), _cleaned(publisher)
     return DocumentMeta(title=title, publisher=publisher, year=year, kind=kind, scope=scope,
                         restricted=bool(restricted))
 
@@ -201,8 +230,8 @@ def catalogue_corrections(row: dict[str, str] | None, meta: DocumentMeta) -> Doc
         return None
     corrected = replace(
         meta,
-        title=_first(row.get("title")) or meta.title,
-        publisher=_first(row.get("publisher")) or meta.publisher,
+        title=_cleaned(_first(row.get("title"))) or meta.title,
+        publisher=_cleaned(_first(row.get("publisher"))) or meta.publisher,
         year=_year(row.get("year", "")) or meta.year,
         kind=row.get("kind") if row.get("kind") in KINDS else meta.kind,
         scope=row.get("scope") if row.get("scope") in SCOPES else meta.scope,

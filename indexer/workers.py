@@ -29,6 +29,8 @@ class WorkResult:
     item: Any
     value: Any = None
     error: str | None = None
+    detail: str = ""          # the error's ``detail`` (a library's own message), for the log
+    unexpected: bool = False  # the error is none of the function's expected errors: a fault
 
 
 _PR_SET_PDEATHSIG = 1
@@ -62,9 +64,10 @@ def _worker_loop(function: Callable[[Any], Any], connection: Connection, parent:
             connection.send(("ok", function(item)))
         except Exception as error:  # reported to the parent, never raised in the worker
             message = str(error) or type(error).__name__
-            if not isinstance(error, getattr(function, "expected_errors", ())):
+            expected = isinstance(error, getattr(function, "expected_errors", ()))
+            if not expected:
                 message = f"{type(error).__name__}: {message}\n{traceback.format_exc(limit=3)}"
-            connection.send(("error", message))
+            connection.send(("error", (message, str(getattr(error, "detail", "")), not expected)))
 
 
 class _Worker:
@@ -111,16 +114,21 @@ def _check(worker: _Worker, ready: list, timeout: float,
         try:
             status, payload = worker.connection.recv()
         except (EOFError, OSError):
-            return WorkResult(worker.item, error="the reader crashed on this file"), True
+            return WorkResult(worker.item, error=(
+                "the reader crashed on this file; it may be damaged: open it and save it again, "
+                "then index it again")), True
         if status == "ok":
             return WorkResult(worker.item, value=payload), False
-        return WorkResult(worker.item, error=payload), False
+        message, detail, unexpected = payload
+        return WorkResult(worker.item, error=message, detail=detail, unexpected=unexpected), False
     if time.monotonic() > worker.deadline:
         return WorkResult(worker.item, error=(
-            f"took longer than {timeout:g} seconds to read, so it was stopped")), True
+            f"took longer than {timeout:g} seconds to read, so it was stopped; if it is a very long "
+            "report, index it again with a longer --timeout")), True
     if worker.resident_bytes() > memory_limit:
         return WorkResult(worker.item, error=(
-            f"needed more than {memory_limit >> 20} MB of memory to read, so it was stopped")), True
+            f"needed more than {memory_limit >> 20} MB of memory to read, so it was stopped; it may be "
+            "damaged: open it and save it again, then index it again")), True
     return None, False
 
 

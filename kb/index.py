@@ -18,6 +18,7 @@ import re
 import shutil
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from whoosh import index as whoosh_index
 from whoosh import qparser, query
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.highlight import (FIRST, BasicFragmentScorer, ContextFragmenter, Highlighter,
                               HtmlFormatter, set_matched_filter)
@@ -42,6 +43,7 @@ from whoosh.scoring import BM25F
 
 from kb.model import Document, Passage
 from kb.spelling import MAX_WORD_CHARS, SpellingBudget, closest_spelling
+from kb.text import fold
 
 #: Facets and whether a passage can carry several values of each.
 FACETS: dict[str, bool] = {
@@ -72,8 +74,19 @@ REFERENCE_HEADING = re.compile(
     r"useful (links|resources)|contents|acknowledge?ments)\b", re.IGNORECASE)
 
 
+class _FoldingTokenizer(RegexTokenizer):
+    """Whoosh's word tokenizer over text folded for matching (``kb.text.fold``: typographic
+    quotes, apostrophes and dashes as ASCII, offsets kept), each word in NFKC ("ﬁ" as "fi")."""
+
+    def __call__(self, value, **kwargs):
+        for token in super().__call__(fold(value), **kwargs):
+            token.text = unicodedata.normalize("NFKC", token.text)
+            yield token
+
+
 def _schema() -> Schema:
-    stem = StemmingAnalyzer()
+    # Whoosh's StemmingAnalyzer, with the folding tokenizer in place of its own.
+    stem = _FoldingTokenizer() | LowercaseFilter() | StopFilter() | StemFilter()
     return Schema(
         pid=NUMERIC(int, stored=True, unique=True, sortable=True),
         doc=NUMERIC(int, stored=True, sortable=True),

@@ -69,6 +69,7 @@ class Document:
     page_count: int = 0
     passage_count: int = 0
     indexed_at: str = ""
+    pages_without_text: int = 0  # pages that gave no text (scanned): their words cannot be found
 
     @property
     def filename(self) -> str:

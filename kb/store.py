@@ -208,6 +208,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE collections ADD COLUMN owner TEXT;
     """,
+    # 10: how many of a document's pages gave no text (scanned pages), to warn that it is partly read.
+    """
+    ALTER TABLE documents ADD COLUMN pages_without_text INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -359,11 +363,12 @@ class Store:
 
     # -- documents ----------------------------------------------------------
     def save_document(self, path: str, content_hash: str, file_type: str, meta: DocumentMeta,
-                      page_count: int, passages: list[Passage]) -> int:
+                      page_count: int, passages: list[Passage], pages_without_text: int = 0) -> int:
         """Store a newly read document with its tagged passages, in one transaction.
 
         ``path`` now points at this document; a document it used to point at is
-        deleted when nothing else points at it. Returns the new document's id.
+        deleted when nothing else points at it. ``pages_without_text`` counts the pages that
+        gave no text (a partly scanned PDF). Returns the new document's id.
         """
         with self.transaction():
             # The new version keeps the identity of the one it replaces: the same content read
@@ -387,10 +392,10 @@ class Store:
                 self._drop_if_orphaned(replaced)
             cursor = self.conn.execute(
                 "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
-                "scope, restricted, page_count, indexed_at, identity_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scope, restricted, page_count, indexed_at, identity_id, pages_without_text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
-                 meta.scope, int(restricted), page_count, utc_now(), identity))
+                 meta.scope, int(restricted), page_count, utc_now(), identity, pages_without_text))
             document_id = int(cursor.lastrowid)
             self._restrict_identity(document_id)
             for passage in passages:
@@ -616,7 +621,8 @@ class Store:
 
     # -- statistics ---------------------------------------------------------
     def stats(self) -> dict:
-        """Counts of documents, passages and pages, by kind, scope and year."""
+        """Counts of documents, passages and pages, by kind, scope and year, and the documents
+        some of whose pages gave no text (``partly_read``)."""
         one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
         by = lambda column: {  # noqa: E731
             str(row[0]): row[1] for row in self.conn.execute(
@@ -628,6 +634,12 @@ class Store:
             "by_kind": by("kind"),
             "by_scope": by("scope"),
             "by_year": by("year"),
+            "partly_read": [
+                {"id": row[0], "title": row[1], "path": row[2], "pages": row[3],
+                 "pages_without_text": row[4]}
+                for row in self.conn.execute(
+                    "SELECT id, title, path, page_count, pages_without_text FROM documents "
+                    "WHERE pages_without_text > 0 ORDER BY path")],
         }
 
 
@@ -641,7 +653,8 @@ def _document(row: sqlite3.Row) -> Document:
                         kind=row["kind"], scope=row["scope"], restricted=bool(row["restricted"]))
     return Document(id=row["id"], path=row["path"], content_hash=row["content_hash"],
                     file_type=row["file_type"], meta=meta, page_count=row["page_count"],
-                    passage_count=row["passage_count"], indexed_at=row["indexed_at"])
+                    passage_count=row["passage_count"], indexed_at=row["indexed_at"],
+                    pages_without_text=row["pages_without_text"])
 
 
 def _passage(row: sqlite3.Row) -> Passage:

@@ -124,6 +124,7 @@ def _document_dict(found: Document) -> dict:
     return {"id": found.id, "title": meta.title, "publisher": meta.publisher, "year": meta.year,
             "kind": meta.kind, "scope": meta.scope, "file_type": found.file_type,
             "page_count": found.page_count, "passage_count": found.passage_count,
+            "pages_without_text": found.pages_without_text,
             "url": public_url("documents.show", document_id=found.id),
             "file_url": public_url("documents.original_file", document_id=found.id)}
 

@@ -173,3 +173,41 @@ def test_kb_restrict_holds_through_an_edit_and_a_rebuild(tmp_path: Path, capsys)
     assert found() == 0
     assert run(capsys, "index", str(folder), "--rebuild", "--data", data)[0] == EXIT_OK
     assert found() == 0
+
+
+def test_partly_read_documents_are_warned_about_and_listed_by_stats(
+        tmp_path: Path, capsys, image_only_pdf: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    writer = PdfWriter(clone_from=PdfReader(CORPUS / PDF))
+    pages = len(writer.pages)
+    for page in PdfReader(image_only_pdf).pages:
+        writer.add_page(page)
+    writer.write(folder / "partly-scanned.pdf")
+    shutil.copy(CORPUS / "2024-northmoor-rapid-review-child-s.pdf", folder)
+    data = str(tmp_path / "data")
+    warning = f"2 of {pages + 2} pages gave no text: scanned pages need OCR"
+    code, out, _ = run(capsys, "index", str(folder), "--data", data)
+    assert code == EXIT_OK
+    assert out.startswith("2 new, 0 updated, 0 unchanged, 0 failed, 1 partly read")
+    assert f"  warning: {folder / 'partly-scanned.pdf'}: {warning}" in out.splitlines()
+    code, out, _ = run(capsys, "stats", "--data", data)
+    assert f"  {folder / 'partly-scanned.pdf'}: {warning}" in out.splitlines()
+    code, out, _ = run(capsys, "stats", "--json", "--data", data)
+    partly = json.loads(out)["partly_read"]
+    assert [(d["path"], d["pages"], d["pages_without_text"]) for d in partly] == [
+        (str(folder / "partly-scanned.pdf"), pages + 2, 2)]
+
+
+def test_pypdfs_own_message_is_shown_only_with_verbose(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    data = (DATA / "cspr-child-m.pdf").read_bytes()
+    (folder / "truncated.pdf").write_bytes(data[: len(data) // 2])
+    code, out, _ = run(capsys, "index", str(folder), "--data", str(tmp_path / "data"))
+    assert code == EXIT_PARTIAL and "damaged PDF: the file is broken or incomplete" in out
+    assert "details:" not in out
+    code, out, _ = run(capsys, "index", str(folder), "--data", str(tmp_path / "data2"), "--verbose")
+    assert "    details: " in out

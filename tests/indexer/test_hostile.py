@@ -7,6 +7,8 @@ non-UTF-8 and binary text files (fixtures in tests/indexer/conftest.py and below
 """
 from __future__ import annotations
 
+import re
+
 import os
 import shutil
 from pathlib import Path
@@ -64,6 +66,9 @@ title: A briefing with a YAML bomb
 
 Practitioners did not see the father; neglect went unrecognised for months.
 """
+
+#: What every reason ends with: what the person can do ("...; download it again").
+ACTION = re.compile(r"[;,:] .*\b(?:open|save|download|copy|check|run|install|reinstall|index|correct)\b")
 
 #: Files that must be refused, with the reason a person reads.
 REFUSED = {
@@ -131,6 +136,7 @@ def test_each_hostile_file_is_reported_and_the_rest_are_indexed(
     for name, reason in REFUSED.items():
         assert reasons[name].startswith(reason), (name, reasons[name])
         assert "Traceback" not in reasons[name] and "\n" not in reasons[name]
+        assert ACTION.search(reasons[name]), (name, reasons[name])
     assert "zip bomb" in reasons["bomb.docx"] or "would unpack" in reasons["bomb.docx"]
     with KnowledgeBase(Settings(data_dir=data)) as kb:
         documents = {d.filename: d for d in kb.store.documents()}
@@ -184,5 +190,6 @@ def test_a_pdf_too_long_to_read_is_stopped_and_the_run_goes_on(tmp_path: Path) -
     with KnowledgeBase(Settings(data_dir=tmp_path / "data")) as kb:
         report = ingest(kb, [folder], timeout=2)
         assert [(Path(o.path).name, o.reason) for o in report.failed] == [
-            ("endless.pdf", "took longer than 2 seconds to read, so it was stopped")]
+            ("endless.pdf", "took longer than 2 seconds to read, so it was stopped; if it is a very "
+                            "long report, index it again with a longer --timeout")]
         assert [d.filename for d in kb.store.documents()] == ["ordinary.pdf"]

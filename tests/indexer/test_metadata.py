@@ -113,3 +113,26 @@ def test_empty_catalogue_fields_fall_through(tmp_path: Path) -> None:
     row = read_catalogue(tmp_path)["k.pdf"]
     meta = resolve_metadata(tmp_path / "k.pdf", extract(tmp_path / "k.pdf"), row)
     assert (meta.title, meta.kind, meta.year) == ("Rapid Review: Child K", "rapid-review", 2020)
+
+
+@pytest.mark.parametrize("junk", ["Microsoft Word - 102314.docx", "Untitled", "Document1", "No Title",
+                                  "a", "Slide 1", "cspr-child-m.pdf", "102314"])
+def test_a_junk_pdf_title_loses_to_the_title_page(tmp_path: Path, junk: str) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(CORPUS / "2019-northmoor-cspr-child-m.pdf"))
+    writer.add_metadata({"/Title": junk})
+    path = tmp_path / "cspr-child-m.pdf"
+    writer.write(path)
+    meta = resolve_metadata(path, extract(path), None)
+    assert meta.title == "Child Safeguarding Practice Review: Child M"
+
+
+def test_a_real_pdf_title_is_kept(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(CORPUS / "2019-northmoor-cspr-child-m.pdf"))
+    writer.add_metadata({"/Title": "Learning from Child M"})
+    path = tmp_path / "m.pdf"
+    writer.write(path)
+    assert resolve_metadata(path, extract(path), None).title == "Learning from Child M"

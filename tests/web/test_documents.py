@@ -146,3 +146,39 @@ def test_markup_in_a_document_is_shown_as_text(hostile_app: Flask) -> None:
     html = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert" not in html
+
+
+def test_a_partly_read_document_says_which_pages_cannot_be_searched(tmp_path) -> None:
+    """A PDF some of whose pages are scans: the document page and its JSON say so."""
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    from indexer.ingest import ingest
+    from kb.base import KnowledgeBase
+    from kb.settings import Settings
+    from tests.conftest import CORPUS
+    from tests.web.conftest import close_app, make_app
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    scan = canvas.Canvas(str(tmp_path / "scan.pdf"))
+    scan.rect(50, 50, 400, 600, fill=1)
+    scan.showPage()
+    scan.save()
+    writer = PdfWriter(clone_from=PdfReader(CORPUS / "2020-calder-vale-rapid-review-child-k.pdf"))
+    pages = len(writer.pages) + 1
+    writer.add_page(PdfReader(tmp_path / "scan.pdf").pages[0])
+    writer.write(folder / "child-k.pdf")
+    data = tmp_path / "data"
+    with KnowledgeBase(Settings(data_dir=data)) as kb:
+        ingest(kb, [folder])
+        document_id = kb.store.document_ids()[0]
+    app = make_app(data)
+    try:
+        client = app.test_client()
+        page = client.get(f"/documents/{document_id}").get_data(as_text=True)
+        assert f"1 of {pages} pages gave no text: scanned pages need OCR" in page
+        document = client.get(f"/api/documents/{document_id}").get_json()["document"]
+        assert (document["page_count"], document["pages_without_text"]) == (pages, 1)
+    finally:
+        close_app(app)
