@@ -44,6 +44,11 @@ def sign_in() -> str:
 @bp.post("/sign-in")
 def sign_in_post() -> Response:
     """Check the name and password; on success start a fresh session and go where asked."""
+    if current_kb().store.read_only:  # sessions are kept in the store, which cannot change
+        page = render_template("sign_in.html", next=safe_next(request.form.get("next")),
+                               username="", error="Signing in is not possible here: this "
+                               "knowledge base is served from a read-only data directory.")
+        return make_response(page, 503)
     username = request.form.get("username", "").strip()[:MAX_USERNAME_CHARS]
     password = request.form.get("password", "")[:MAX_PASSWORD_CHARS]
     target = safe_next(request.form.get("next"))

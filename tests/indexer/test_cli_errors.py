@@ -3,7 +3,9 @@ line saying what is wrong (exit status 2 for a usage error, 1 otherwise), never 
 traceback; text from documents reaches the terminal without control characters."""
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import socket
 import stat
@@ -11,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +127,7 @@ def test_a_read_only_data_directory(read_only_data: Path) -> None:
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
-         "-m", "indexer.cli", "serve", "--port", str(port)], cwd=ROOT,
+         "-m", "indexer.cli", "serve", "--port", str(port), "--insecure-cookies"], cwd=ROOT,
         env={**os.environ, **env, "KB_SECRET_KEY": "read-only test"},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -136,6 +140,14 @@ def test_a_read_only_data_directory(read_only_data: Path) -> None:
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, "the server ran"
                 time.sleep(0.3)
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = browser.open(f"http://127.0.0.1:{port}/sign-in").read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            browser.open(f"http://127.0.0.1:{port}/sign-in", data=urllib.parse.urlencode(
+                {"csrf_token": token, "username": "someone", "password": "x" * 12}).encode())
+        assert refused.value.code == 503 and b"read-only" in refused.value.read()
     finally:
         server.terminate()
         server.wait(timeout=30)
