@@ -19,6 +19,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
+from kb.text import fold
 
 ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
 FACETS_KEY = "facets"
@@ -128,6 +129,7 @@ class Tagger:
         self.skip_openings = tuple(_norm(h) for h in scoring.get("skip_openings", []))
         self.list_min_items = int(scoring.get("list_min_items", 0))
         self.list_mean_words = float(scoring.get("list_mean_item_words", 0))
+        self.list_statement_words = {w.lower() for w in scoring.get("list_statement_words", [])}
         prose = scoring.get("prose_lists", {})
         self.prose_min_items = int(prose.get("min_items", 0))
         self.prose_max_item_words = int(prose.get("max_item_words", 6))
@@ -156,7 +158,8 @@ class Tagger:
         scoring = self.taxonomy.scoring
         self._add_signals(f"{where}: [scoring] exclude", ALL, "exclude", scoring.get("exclude", {}))
         self._add_signals(f"{where}: [scoring] negation_cues", ALL, "negation",
-                          {"lemmas": scoring.get("negation_cues", [])})
+                          {"lemmas": scoring.get("negation_cues", []),
+                           "patterns": scoring.get("negation_patterns", [])})
 
     def _add_signals(self, where: str, theme: str, tier: str, table: dict) -> None:
         for term in table.get("lemmas", []):
@@ -174,12 +177,22 @@ class Tagger:
 
     # -- tagging ------------------------------------------------------------
     def tag(self, passages: list[Passage], batch_size: int = 64) -> None:
-        """Fill themes, theme_scores, evidence, age_groups, passage_type and agencies in place."""
+        """Fill themes, theme_scores, evidence, age_groups, passage_type and agencies in place.
+
+        The matchers see the text folded (typographic quotes and apostrophes as ASCII, one
+        character for one), so evidence is cut from the passage's own text at the same offsets.
+        """
+        self.analyse(passages, batch_size)
+
+    def analyse(self, passages: list[Passage], batch_size: int = 64) -> list[Doc]:
+        """Tag ``passages`` with the rules (as ``tag``) and return their analysed docs."""
         headings = sorted({p.heading for p in passages if p.heading})
-        heading_hits = {heading: self._theme_hits(doc)
-                        for heading, doc in zip(headings, self.nlp.pipe(headings, batch_size=batch_size))}
-        texts = (passage.text for passage in passages)
+        heading_hits = {heading: self._theme_hits(doc) for heading, doc in
+                        zip(headings, self.nlp.pipe((fold(h) for h in headings), batch_size=batch_size))}
+        texts = (fold(passage.text) for passage in passages)
+        docs = []
         for passage, doc in zip(passages, self.nlp.pipe(texts, batch_size=batch_size)):
+            docs.append(doc)
             facets = self._facets.read(doc, passage.heading_path)
             passage.age_groups = facets.age_groups
             passage.agencies = facets.agencies
@@ -188,6 +201,7 @@ class Tagger:
                 passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
                 continue
             self._score(passage, doc, heading_hits.get(passage.heading, []))
+        return docs
 
     def _score(self, passage: Passage, doc: Doc, heading: list[_Hit]) -> None:
         scores: Counter[str] = Counter()
@@ -196,7 +210,9 @@ class Tagger:
             weight = self.weights[hit.tier]
             scores[hit.theme] += weight
             if weight > 0:
-                _add_unique(evidence.setdefault(hit.theme, []), _clip(doc[hit.start:hit.end].text))
+                span = doc[hit.start:hit.end]
+                _add_unique(evidence.setdefault(hit.theme, []),
+                            _clip(passage.text[span.start_char:span.end_char]))
         for theme, tiers in self._age_groups_signals.items():
             for tier, groups in tiers.items():
                 named = [group for group in groups if group in passage.age_groups]
@@ -300,7 +316,13 @@ class Tagger:
             return True
         items = [item for item in re.split(r"[;\n\u2022]", passage.text) if item.strip()]
         return (self.list_min_items > 0 and len(items) >= self.list_min_items
-                and sum(len(item.split()) for item in items) / len(items) <= self.list_mean_words)
+                and sum(len(item.split()) for item in items) / len(items) <= self.list_mean_words
+                and sum(self._is_statement(item) for item in items) * 2 < len(items))
+
+    def _is_statement(self, item: str) -> bool:
+        """An item that says something (a finding: "Father not assessed") rather than naming a
+        term, a role or a heading: it holds one of the taxonomy's ``list_statement_words``."""
+        return any(word in self.list_statement_words for word in re.findall(r"[a-z']+", fold(item).lower()))
 
 
 def _clip(text: str, limit: int = 60) -> str:
