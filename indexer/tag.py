@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import spacy
 from spacy.language import Language
@@ -20,6 +21,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
 from kb.text import fold
+
+if TYPE_CHECKING:
+    from indexer.learn import ThemeModel
 
 ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
 FACETS_KEY = "facets"
@@ -118,8 +122,9 @@ class _Hit:
 class Tagger:
     """Tags passages with the themes and facets of a taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, model: "ThemeModel | None" = None) -> None:
         self.taxonomy = taxonomy
+        self.model = model
         scoring = taxonomy.scoring
         self.weights: dict[str, float] = {tier: float(w) for tier, w in scoring.get("weights", {}).items()}
         self.threshold = float(scoring.get("threshold", 1.0))
@@ -201,7 +206,34 @@ class Tagger:
                 passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
                 continue
             self._score(passage, doc, heading_hits.get(passage.heading, []))
+        if self.model is not None:
+            self._learn(passages, docs)
         return docs
+
+    def _learn(self, passages: list[Passage], docs: list[Doc]) -> None:
+        """Apply the learned layer: each theme's probability from the passage's words and the
+        rules' scores (under the threshold too); a tag the rules did not make gets, as evidence,
+        its sub-threshold rule phrases and the words that raised its probability most."""
+        from indexer.learn import MODEL_EVIDENCE, combine, feature_words
+
+        ids = list(self.taxonomy.ids)
+        chosen = [(p, d) for p, d in zip(passages, docs) if not self._is_reference_matter(p)]
+        features = [feature_words(doc, passage, ids) for passage, doc in chosen]
+        probabilities = self.model.predict(features)
+        for (passage, _), words, cats in zip(chosen, features, probabilities):
+            cats = {theme: p for theme, p in cats.items() if theme in self.taxonomy.ids}
+            passage.model_scores = {theme: round(p, 3) for theme, p in cats.items()
+                                    if p >= 0.05 or theme in passage.theme_scores}
+            themes = combine(passage.themes, cats, self.model.config)
+            learned = [theme for theme in ids if theme in themes and theme not in passage.themes]
+            if learned:
+                reasons = self.model.explain(words, learned)
+                for theme in learned:
+                    passage.evidence[theme] = passage.evidence.get(theme, []) + [
+                        f"{MODEL_EVIDENCE}{word} (+{gain:.1f})" for word, gain in reasons[theme]]
+            passage.themes = [theme for theme in ids if theme in themes]
+            passage.evidence = {theme: passage.evidence.get(theme, [])
+                                for theme in set(passage.theme_scores) | set(passage.themes)}
 
     def _score(self, passage: Passage, doc: Doc, heading: list[_Hit]) -> None:
         scores: Counter[str] = Counter()
