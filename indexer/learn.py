@@ -57,6 +57,8 @@ class TrainingConfig:
     batch_size: int = 8
     learn_rate: float = 0.002
     ngram_size: int = 1
+    #: Rows of the hashed feature table (words and rule tokens share it).
+    length: int = 32768
     #: A theme is tagged by the model at this probability.
     threshold: float = 0.5
     #: How the two layers combine: "union" (rules' tags plus the model's), "model" (the
@@ -121,7 +123,7 @@ class ThemeModel:
         nlp = spacy.blank("en")
         textcat = nlp.add_pipe("textcat_multilabel", config={"model": {
             "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-            "ngram_size": config.ngram_size, "no_output_layer": False, "length": 262144}})
+            "ngram_size": config.ngram_size, "no_output_layer": False, "length": config.length}})
         for label in labels:
             textcat.add_label(label)
         data = [Example.from_dict(Doc(nlp.vocab, words=words or ["_"]), {"cats": cats})
@@ -182,7 +184,8 @@ class ThemeModel:
         nlp = spacy.blank("en")
         nlp.add_pipe("textcat_multilabel", config={"model": {
             "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-            "ngram_size": meta["config"]["ngram_size"], "no_output_layer": False, "length": 262144}})
+            "ngram_size": meta["config"]["ngram_size"], "no_output_layer": False,
+            "length": meta["config"]["length"]}})
         nlp.from_bytes(body)
         return cls(nlp, TrainingConfig(**meta["config"]), meta["info"])
 
