@@ -60,7 +60,7 @@ class TrainingConfig:
     #: Rows of the hashed feature table (words and rule tokens share it).
     length: int = 32768
     #: A theme is tagged by the model at this probability.
-    threshold: float = 0.5
+    threshold: float = 0.6
     #: How the two layers combine: "union" (rules' tags plus the model's), "model" (the
     #: model decides alone, the rules' scores among its features).
     combine: str = "union"
