@@ -85,7 +85,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
 
     with _open(args) as kb, DataLock(kb.settings.data_dir):
         total, tagging_seconds = retag(kb, tagger_for(kb))
-    rate = f" ({total / tagging_seconds:.0f} passages/s tagged)" if tagging_seconds else ""
+    rate = f" ({total / tagging_seconds:.0f} passages tagged per CPU-second)" if tagging_seconds else ""
     print(f"Re-tagged {total} passages with the themes of {kb.taxonomy.path}{rate}.")
     return EXIT_OK
 

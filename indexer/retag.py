@@ -123,15 +123,15 @@ def stamp(tagger: Tagger) -> str:
 
 def retag(kb: KnowledgeBase, tagger: Tagger) -> tuple[int, float]:
     """Tag every stored passage again (curators' decisions stay on top); returns how many
-    passages and the seconds spent tagging. The caller holds the data directory's lock."""
+    passages and the CPU seconds spent tagging (one core). The caller holds the data directory's lock."""
     total, seconds = 0, 0.0
     for document_id in kb.store.document_ids():
         passages = kb.store.passages(document_id=document_id)
         for passage in passages:
             passage.themes, passage.theme_scores, passage.evidence, passage.model_scores = [], {}, {}, {}
-        started = time.perf_counter()
+        started = time.process_time()
         tagger.tag(passages)
-        seconds += time.perf_counter() - started
+        seconds += time.process_time() - started
         kb.store.update_tags(passages)
         total += len(passages)
     kb.store.set_tagger_state(stamp=stamp(tagger))

@@ -16,7 +16,6 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
@@ -30,20 +29,27 @@ FACETS_KEY = "facets"
 
 
 class _AnchoredPatterns:
-    """spaCy token patterns, each tried only on passages that hold a word it cannot match
-    without (its anchor): a passage is matched against a handful of the taxonomy's
-    patterns instead of all of them, with the same results."""
+    """spaCy token patterns, each tried only on passages that hold, for every token of the
+    pattern that names its words, one of those words (its anchors): a passage is matched
+    against a handful of the taxonomy's patterns instead of all of them, with the same results."""
+
+    #: Matchers holding the patterns eligible together on a passage (one call for all of them
+    #: costs less than one call each), the most recently used kept.
+    COMBINATIONS_KEPT = 2048
 
     def __init__(self, vocab) -> None:
         self.vocab = vocab
-        self._patterns: list[tuple[str, frozenset[str] | None, Matcher]] = []
+        self._patterns: list[tuple[list[tuple[int, frozenset[int]]], Matcher]] = []
+        self._sources: list[tuple[str, list[dict]]] = []
+        self._combinations: dict[tuple[int, ...], Matcher] = {}
 
     def add(self, key: str, pattern: list[dict]) -> None:
         matcher = Matcher(self.vocab, validate=True)
         matcher.add(key, [pattern])
-        attribute, words = _anchor(pattern)
-        anchor = None if words is None else frozenset(self.vocab.strings.add(w) for w in words)
-        self._patterns.append((_ATTRIBUTES.index(attribute), anchor, matcher))
+        anchors = [(_ATTRIBUTES.index(attribute), frozenset(self.vocab.strings.add(w) for w in words))
+                   for attribute, words in _anchors(pattern)]
+        self._patterns.append((anchors, matcher))
+        self._sources.append((key, pattern))
 
     def __len__(self) -> int:
         return len(self._patterns)
@@ -51,19 +57,34 @@ class _AnchoredPatterns:
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         columns = doc.to_array(list(_ATTRIBUTES)).T.tolist() if len(doc) else [[]] * 3
         present = [set(column) for column in columns]  # the doc's words, as string ids
-        return [match for attribute, anchor, matcher in self._patterns
-                if anchor is None or not anchor.isdisjoint(present[attribute])
-                for match in matcher(doc)]
+        eligible = tuple(index for index, (anchors, _) in enumerate(self._patterns)
+                         if all(not words.isdisjoint(present[attribute]) for attribute, words in anchors))
+        if not eligible:
+            return []
+        if len(eligible) == 1:
+            return self._patterns[eligible[0]][1](doc)
+        return self._combined(eligible)(doc)
+
+    def _combined(self, eligible: tuple[int, ...]) -> Matcher:
+        matcher = self._combinations.pop(eligible, None)
+        if matcher is None:
+            matcher = Matcher(self.vocab)
+            for index in eligible:
+                key, pattern = self._sources[index]
+                matcher.add(key, [pattern])
+            if len(self._combinations) >= self.COMBINATIONS_KEPT:
+                self._combinations.pop(next(iter(self._combinations)))
+        self._combinations[eligible] = matcher
+        return matcher
 
 
 _ATTRIBUTES = ("LOWER", "LEMMA", "ORTH")
 
 
-def _anchor(pattern: list[dict]) -> tuple[str, frozenset[str] | None]:
-    """The attribute and the words of which a match must contain one: of the pattern's
-    required tokens naming their words, the one with the fewest common words (None when
-    no token names its words)."""
-    candidates = []
+def _anchors(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """For each required token of a pattern that names its words: the attribute and the words,
+    one of which a match must contain."""
+    anchors = []
     for spec in pattern:
         if spec.get("OP", "1") not in ("1", "+"):
             continue
@@ -72,12 +93,9 @@ def _anchor(pattern: list[dict]) -> tuple[str, frozenset[str] | None]:
             words = {value} if isinstance(value, str) else \
                 set(value["IN"]) if isinstance(value, dict) and list(value) == ["IN"] else None
             if words:
-                common = sum(word.lower() in STOP_WORDS for word in words) / len(words)
-                candidates.append((common, len(words), attribute, frozenset(words)))
-    if not candidates:
-        return "LOWER", None
-    _, _, attribute, words = min(candidates, key=lambda candidate: candidate[:2])
-    return attribute, words
+                anchors.append((attribute, frozenset(words)))
+                break
+    return anchors
 
 
 @Language.factory("kb_lower_lemma")
