@@ -38,8 +38,10 @@ def _error(record: dict, passage: Passage, doc, tagger: Tagger) -> dict:
     expected, predicted = set(record["themes"]), set(passage.themes)
     wrong = sorted(expected ^ predicted)
     words: dict[str, list] = {}
+    probabilities: dict[str, float] = {}
     if tagger.model is not None and wrong:
         features = feature_words(doc, passage, list(tagger.taxonomy.ids))
+        probabilities = tagger.model.predict([features])[0]
         words = tagger.model.explain(features, [t for t in wrong if t in tagger.model.labels])
     themes = {}
     for theme in wrong:
@@ -47,7 +49,7 @@ def _error(record: dict, passage: Passage, doc, tagger: Tagger) -> dict:
             "verdict": "missed" if theme in expected else "wrongly tagged",
             "rule_score": passage.theme_scores.get(theme, 0.0),
             "rule_evidence": [e for e in passage.evidence.get(theme, []) if not e.startswith(MODEL_EVIDENCE)],
-            "model_score": passage.model_scores.get(theme),
+            "model_score": round(probabilities[theme], 3) if theme in probabilities else None,
             "model_words": [{"word": word, "weight": weight} for word, weight in words.get(theme, [])],
         }
     return {"id": record.get("id", ""), "text": record["text"], "expected": sorted(expected),

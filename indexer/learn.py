@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -118,7 +119,20 @@ class ThemeModel:
     @classmethod
     def train(cls, examples: Sequence[tuple[list[str], dict[str, float], int]], labels: Sequence[str],
               config: TrainingConfig = TrainingConfig(), info: dict | None = None) -> "ThemeModel":
-        """Train on (feature words, cats, weight) triples; deterministic for the same input."""
+        """Train on (feature words, cats, weight) triples; deterministic for the same input.
+
+        The process's own random state is put back afterwards: seeding it for good would give
+        other code (the search index names its files at random) the same "random" names again."""
+        saved = random.getstate(), numpy.random.get_state()
+        try:
+            return cls._train(examples, labels, config, info)
+        finally:
+            random.setstate(saved[0])
+            numpy.random.set_state(saved[1])
+
+    @classmethod
+    def _train(cls, examples: Sequence[tuple[list[str], dict[str, float], int]], labels: Sequence[str],
+               config: TrainingConfig, info: dict | None) -> "ThemeModel":
         fix_random_seed(SEED)
         nlp = spacy.blank("en")
         textcat = nlp.add_pipe("textcat_multilabel", config={"model": {
@@ -157,7 +171,7 @@ class ThemeModel:
             full = _logit(predicted[0][theme])
             gains = sorted(((word, full - _logit(cats[theme])) for word, cats in zip(candidates, predicted[1:])),
                            key=lambda item: -item[1])
-            reasons[theme] = [(word, round(gain, 2)) for word, gain in gains[:top] if gain > 0]
+            reasons[theme] = [(word, round(gain, 2)) for word, gain in gains[:top] if round(gain, 2) > 0]
         return reasons
 
     # -- keeping it ---------------------------------------------------------

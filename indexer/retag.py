@@ -26,7 +26,7 @@ from kb.taxonomy import Taxonomy
 TAGGER_VERSION = "2026-12-issue-13"
 MODEL_DIR = "theme-model"
 #: A curator's decision counts as this many shipped examples: it is about the reports indexed.
-CURATOR_WEIGHT = 3
+CURATOR_WEIGHT = 5
 
 _trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
 
