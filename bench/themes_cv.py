@@ -21,14 +21,12 @@ from kb.taxonomy import load_taxonomy
 
 VARIANTS = {
     "in force": {},
-    "model decides": {"combine": "model"},
+    "model decides (rules' scores as features only)": {"combine": "model"},
+    "threshold 0.5": {"threshold": 0.5},
     "threshold 0.4": {"threshold": 0.4},
-    "threshold 0.6": {"threshold": 0.6},
     "bigrams": {"ngram_size": 2},
-    "learn rate 0.01": {"learn_rate": 0.01},
-    "learn rate 0.01, threshold 0.35": {"learn_rate": 0.01, "threshold": 0.35},
-    "learn rate 0.01, batch 16": {"learn_rate": 0.01, "batch_size": 16},
-    "20 epochs": {"epochs": 20},
+    "learn rate 0.01, 20 epochs": {"learn_rate": 0.01, "epochs": 20},
+    "learn rate 0.001": {"learn_rate": 0.001},
     "words only (no rule scores)": {"use_rules": False},
 }
 

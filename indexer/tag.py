@@ -42,6 +42,7 @@ class _AnchoredPatterns:
         self._patterns: list[tuple[list[tuple[int, frozenset[int]]], Matcher]] = []
         self._sources: list[tuple[str, list[dict]]] = []
         self._combinations: dict[tuple[int, ...], Matcher] = {}
+        self._seen: dict[tuple[int, ...], None] = {}  # combinations met once, oldest first
 
     def add(self, key: str, pattern: list[dict]) -> None:
         matcher = Matcher(self.vocab, validate=True)
@@ -61,13 +62,21 @@ class _AnchoredPatterns:
                          if all(not words.isdisjoint(present[attribute]) for attribute, words in anchors))
         if not eligible:
             return []
-        if len(eligible) == 1:
-            return self._patterns[eligible[0]][1](doc)
-        return self._combined(eligible)(doc)
+        matcher = self._combined(eligible) if len(eligible) > 1 else None
+        if matcher is None:
+            return [match for index in eligible for match in self._patterns[index][1](doc)]
+        return matcher(doc)
 
-    def _combined(self, eligible: tuple[int, ...]) -> Matcher:
+    def _combined(self, eligible: tuple[int, ...]) -> Matcher | None:
+        """The matcher of a combination seen before (building one costs more than one passage's
+        separate calls, so a combination is built the second time it is met), else None."""
         matcher = self._combinations.pop(eligible, None)
         if matcher is None:
+            if eligible not in self._seen:
+                self._seen[eligible] = None
+                if len(self._seen) > self.COMBINATIONS_KEPT:
+                    self._seen.pop(next(iter(self._seen)))
+                return None
             matcher = Matcher(self.vocab)
             for index in eligible:
                 key, pattern = self._sources[index]
