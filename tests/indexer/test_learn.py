@@ -149,9 +149,13 @@ def test_kb_index_retags_stored_passages_when_the_tagger_changed(tmp_path: Path)
         assert found.total == 1
 
 
-@pytest.mark.skipif(not (DATA / "themes-heldout.jsonl").exists(), reason="no held-out file")
 def test_the_held_out_fifth(shipped: Tagger) -> None:
-    """The fifth of the training passages set aside before any rule or parameter was chosen."""
-    result = evaluate_themes(DATA / "themes-heldout.jsonl", shipped)
+    """The fifth of the training passages set aside before any rule or parameter was chosen
+    (README: 0.715 with the model, 0.693 for the rules alone): the learned layer adds to the
+    rules on passages neither was written or trained against."""
+    heldout = DATA / "themes-heldout.jsonl"
+    result = evaluate_themes(heldout, shipped)
+    rules = evaluate_themes(heldout, Tagger(shipped.taxonomy))
     assert result["passages"] == 60
-    assert result["micro"]["f1"] >= 0.0
+    assert result["micro"]["f1"] >= 0.70
+    assert result["micro"]["f1"] > rules["micro"]["f1"]
