@@ -8,6 +8,7 @@ from pathlib import Path
 from kb.base import KnowledgeBase
 from kb.model import Passage
 from kb.search import SearchRequest
+from indexer.learn import MODEL_EVIDENCE, feature_words
 from indexer.tag import Tagger
 
 
@@ -33,8 +34,6 @@ def evaluate_themes(jsonl_path: Path, tagger: Tagger, errors: bool = False) -> d
 
 def _error(record: dict, passage: Passage, doc, tagger: Tagger) -> dict:
     """One wrongly tagged passage: expected and predicted themes, and why, theme by theme."""
-    from indexer.learn import MODEL_EVIDENCE, feature_words
-
     expected, predicted = set(record["themes"]), set(passage.themes)
     wrong = sorted(expected ^ predicted)
     words: dict[str, list] = {}

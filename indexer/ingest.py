@@ -157,8 +157,9 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, p
             on_total(len(files))
         tasks = _plan(kb, files, rebuild, report, notify)
         tagger = tagger_for(kb)
-        if not rebuild:  # tags made by another tagger (a new version, taxonomy or model): redo them
-            report.retagged = retag_if_stale(kb, tagger)
+        # Tags made by another tagger (a new version, taxonomy or model): redo them (a rebuild
+        # reads only the files it is given; documents read from elsewhere are re-tagged too).
+        report.retagged = retag_if_stale(kb, tagger)
         _read_and_store(kb, tasks, tagger, jobs, timeout, report, notify)
         kb.store.set_tagger_state(stamp=stamp(tagger))
         if prune:

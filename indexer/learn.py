@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy
 import spacy
@@ -28,6 +29,9 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
 from kb.model import MODEL_EVIDENCE, Passage  # noqa: F401 (MODEL_EVIDENCE: re-exported)
+
+if TYPE_CHECKING:
+    from indexer.tag import Tagger
 
 SEED = 13
 #: Rule scores are given to the model in steps of this size, up to ``SCORE_STEPS`` steps.
@@ -91,7 +95,7 @@ def feature_words(doc: Doc, passage: Passage, theme_ids: Sequence[str]) -> list[
     return words
 
 
-def rule_features(tagger, texts: Sequence[str], use_rules: bool = True) -> tuple[list[Passage], list[list[str]]]:
+def rule_features(tagger: "Tagger", texts: Sequence[str], use_rules: bool = True) -> tuple[list[Passage], list[list[str]]]:
     """Tag ``texts`` with the rules alone; return the passages and the model's feature words."""
     passages = [Passage(seq=index, text=text) for index, text in enumerate(texts)]
     docs = tagger.analyse(passages)

@@ -10,13 +10,12 @@ facets without a rebuild.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from indexer.learn import (
-    LabelledText, ThemeModel, TrainingConfig, feature_words, shipped_examples,
-)
+from indexer.learn import LabelledText, ThemeModel, TrainingConfig, feature_words, shipped_examples
 from indexer.tag import Tagger
 from kb.base import KnowledgeBase
 from kb.model import Passage
@@ -96,23 +95,16 @@ def _keep(kb: KnowledgeBase, model: ThemeModel) -> None:
 def _save(model: ThemeModel, path: Path) -> None:
     """Write the model beside the old one, then swap: a crash leaves one or the other whole."""
     temporary = path.with_name(path.name + ".new")
-    if temporary.exists():
-        _remove_tree(temporary)
+    shutil.rmtree(temporary, ignore_errors=True)
     model.to_disk(temporary)
     if path.exists():
         old = path.with_name(path.name + ".old")
-        if old.exists():
-            _remove_tree(old)
+        shutil.rmtree(old, ignore_errors=True)
         path.rename(old)
         temporary.rename(path)
-        _remove_tree(old)
+        shutil.rmtree(old)
     else:
         temporary.rename(path)
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-    shutil.rmtree(path)
 
 
 def stamp(tagger: Tagger) -> str:

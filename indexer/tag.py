@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import spacy
 from spacy.language import Language
@@ -20,9 +19,7 @@ from spacy.tokens import Doc, Span
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
 from kb.text import fold
-
-if TYPE_CHECKING:
-    from indexer.learn import ThemeModel
+from indexer.learn import MODEL_EVIDENCE, ThemeModel, combine, feature_words
 
 ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
 FACETS_KEY = "facets"
@@ -149,7 +146,7 @@ class _Hit:
 class Tagger:
     """Tags passages with the themes and facets of a taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy, model: "ThemeModel | None" = None) -> None:
+    def __init__(self, taxonomy: Taxonomy, model: ThemeModel | None = None) -> None:
         self.taxonomy = taxonomy
         self.model = model
         scoring = taxonomy.scoring
@@ -241,8 +238,6 @@ class Tagger:
         """Apply the learned layer: each theme's probability from the passage's words and the
         rules' scores (under the threshold too); a tag the rules did not make gets, as evidence,
         its sub-threshold rule phrases and the words that raised its probability most."""
-        from indexer.learn import MODEL_EVIDENCE, combine, feature_words
-
         ids = list(self.taxonomy.ids)
         chosen = [(p, d) for p, d in zip(passages, docs) if not self._is_reference_matter(p)]
         features = [feature_words(doc, passage, ids) for passage, doc in chosen]

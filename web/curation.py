@@ -169,6 +169,7 @@ def queue() -> str:
     page = _page()
     items = queue_items(page)
     return render_template("curation_queue.html", items=items[:QUEUE_PAGE_SIZE], page=page,
+                           per_page=QUEUE_PAGE_SIZE,
                            has_next=len(items) > QUEUE_PAGE_SIZE, model=model_state(), user=user)
 
 
