@@ -27,6 +27,7 @@ MODEL_DIR = "theme-model"
 #: A curator's decision counts as this many shipped examples: it is about the reports indexed.
 CURATOR_WEIGHT = 5
 
+TRAINED_KEPT = 4
 _trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
 
 
@@ -65,6 +66,8 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
             "taxonomy": taxonomy_hash(taxonomy), "key": key[:16]}
     model = ThemeModel.train(data, labels, config, info)
     _trained[key] = model.to_bytes()
+    while len(_trained) > TRAINED_KEPT:  # a long-running server retrains now and then
+        _trained.pop(next(iter(_trained)))
     return model
 
 
