@@ -134,23 +134,24 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_retag(args: argparse.Namespace) -> int:
-    from indexer.tag import Tagger
+    from indexer.retag import retag, tagger_for
 
     with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
-        tagger = Tagger(kb.taxonomy)
-        total, tagging_seconds = 0, 0.0
-        for document_id in kb.store.document_ids():
-            passages = kb.store.passages(document_id=document_id)
-            for passage in passages:
-                passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
-            started = time.perf_counter()
-            tagger.tag(passages)
-            tagging_seconds += time.perf_counter() - started
-            kb.store.update_tags(passages)
-            total += len(passages)
-        kb.sync_index()
-    rate = f" ({total / tagging_seconds:.0f} passages/s tagged)" if tagging_seconds else ""
+        total, tagging_seconds = retag(kb, tagger_for(kb))
+    rate = f" ({total / tagging_seconds:.0f} passages tagged per CPU-second)" if tagging_seconds else ""
     print(f"Re-tagged {total} passages with the themes of {kb.taxonomy.path}{rate}.")
+    return EXIT_OK
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from indexer.retag import retrain
+
+    with _open(args, write=True) as kb, DataLock(kb.settings.data_dir):
+        started = time.perf_counter()
+        model, total = retrain(kb)
+    info = model.info
+    print(f"Trained the theme model on {info['examples']} examples ({info['curator_examples']} from "
+          f"curators' decisions) and re-tagged {total} passages in {time.perf_counter() - started:.0f}s.")
     return EXIT_OK
 
 
@@ -286,12 +287,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if len(paths) != 1:
             raise UsageError("`kb eval themes` takes one file")
         path = paths[0]
-        from indexer.evaluate import evaluate_themes, format_theme_report
+        from indexer.evaluate import evaluate_themes, format_theme_errors, format_theme_report
+        from indexer.retag import tagger_for
         from indexer.tag import Tagger
 
-        taxonomy = _open(args).taxonomy
-        result = evaluate_themes(path, Tagger(taxonomy))
-        print(json.dumps(result, indent=2) if args.json else format_theme_report(result))
+        with _open(args) as kb:
+            tagger = Tagger(kb.taxonomy) if args.rules_only else tagger_for(kb)
+        try:
+            result = evaluate_themes(path, tagger, errors=args.errors)
+        except (ValueError, KeyError) as error:
+            raise UsageError(f"{path} is not a file of labelled passages ({error})") from None
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            print(format_theme_report(result))
+            if args.errors:
+                print(for_terminal(format_theme_errors(result)))
         return EXIT_OK
     from indexer.evaluate import evaluate_search, format_search_report
 
@@ -499,6 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
     command("retag", cmd_retag, "Tag every stored passage again with the taxonomy in force.")
+    command("retrain", cmd_retrain, "Train the theme model again with every curator decision, "
+            "then re-tag every passage.")
 
     sub = command("stats", cmd_stats, "Counts of documents, passages and pages.")
     sub.add_argument("--json", action="store_true")
@@ -543,6 +556,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--source", type=Path, metavar="MD_DIR",
                      help="extraction: the folder of the sources the reports were made from")
     sub.add_argument("--json", action="store_true")
+    sub.add_argument("--errors", action="store_true",
+                     help="themes: also print every wrongly tagged passage with its evidence")
+    sub.add_argument("--rules-only", action="store_true",
+                     help="themes: measure the rules without the learned model")
 
     sub = command("restrict", cmd_restrict, "Restrict a document to signed-in users with access.")
     sub.add_argument("document_id", type=int)

@@ -13,26 +13,80 @@ from kb.search import SearchRequest
 from kb.text import clean, fold
 from indexer.extract import ExtractionError, extract
 from indexer.segment import segment
+from indexer.learn import MODEL_EVIDENCE, feature_words
 from indexer.tag import Tagger
 
 
-def evaluate_themes(jsonl_path: Path, tagger: Tagger) -> dict:
+def evaluate_themes(jsonl_path: Path, tagger: Tagger, errors: bool = False) -> dict:
     """Precision, recall and F1 (micro, macro and per theme) of the tagger on labelled passages.
 
     Each line of the file is ``{"id", "text", "themes": [...]}``; every text is tagged as a
     passage with no heading. Themes are those of the tagger's taxonomy plus any in the labels.
+    With ``errors``, the result also lists every passage tagged wrongly, with each theme in
+    doubt's evidence: the rules' score and phrases, the model's probability and its words.
     """
     records = [json.loads(line) for line in Path(jsonl_path).read_text(encoding="utf-8").splitlines()
                if line.strip()]
     passages = [Passage(seq=index, text=record["text"]) for index, record in enumerate(records)]
-    tagger.tag(passages)
-    theme_ids = list(tagger.taxonomy.ids)
-    theme_ids += sorted({t for r in records for t in r["themes"]} - set(theme_ids))
+    docs = tagger.analyse(passages)
+    gold = [set(record["themes"]) for record in records]
+    result = score_predictions(gold, [set(passage.themes) for passage in passages], list(tagger.taxonomy.ids))
+    if errors:
+        result["errors"] = [_error(record, passage, doc, tagger) for record, passage, doc
+                            in zip(records, passages, docs) if set(record["themes"]) != set(passage.themes)]
+    return result
+
+
+def _error(record: dict, passage: Passage, doc, tagger: Tagger) -> dict:
+    """One wrongly tagged passage: expected and predicted themes, and why, theme by theme."""
+    expected, predicted = set(record["themes"]), set(passage.themes)
+    wrong = sorted(expected ^ predicted)
+    words: dict[str, list] = {}
+    probabilities: dict[str, float] = {}
+    if tagger.model is not None and wrong:
+        features = feature_words(doc, passage, list(tagger.taxonomy.ids))
+        probabilities = tagger.model.predict([features])[0]
+        words = tagger.model.explain(features, [t for t in wrong if t in tagger.model.labels])
+    themes = {}
+    for theme in wrong:
+        themes[theme] = {
+            "verdict": "missed" if theme in expected else "wrongly tagged",
+            "rule_score": passage.theme_scores.get(theme, 0.0),
+            "rule_evidence": [e for e in passage.evidence.get(theme, []) if not e.startswith(MODEL_EVIDENCE)],
+            "model_score": round(probabilities[theme], 3) if theme in probabilities else None,
+            "model_words": [{"word": word, "weight": weight} for word, weight in words.get(theme, [])],
+        }
+    return {"id": record.get("id", ""), "text": record["text"], "expected": sorted(expected),
+            "predicted": sorted(predicted), "themes": themes}
+
+
+def format_theme_errors(result: dict) -> str:
+    """The wrongly tagged passages of an evaluation, for the terminal."""
+    lines = []
+    for error in result.get("errors", []):
+        text = error["text"] if len(error["text"]) <= 300 else error["text"][:300].rstrip() + "\u2026"
+        lines += ["", f"{error['id']}: {text}",
+                  f"  expected:  {', '.join(error['expected']) or '-'}",
+                  f"  predicted: {', '.join(error['predicted']) or '-'}"]
+        for theme, why in error["themes"].items():
+            model = "no model" if why["model_score"] is None else f"model {why['model_score']:.2f}"
+            lines.append(f"  {why['verdict']} {theme}: rules {why['rule_score']:.1f}, {model}")
+            if why["rule_evidence"]:
+                lines.append(f"    rule phrases: {'; '.join(why['rule_evidence'])}")
+            if why["model_words"]:
+                lines.append("    model words: " + ", ".join(f"{w['word']} ({w['weight']:+.1f})"
+                                                             for w in why["model_words"]))
+    lines.append(f"\n{len(result.get('errors', []))} of {result['passages']} passages tagged wrongly")
+    return "\n".join(lines)
+
+
+def score_predictions(gold: list[set[str]], predicted: list[set[str]], theme_ids: list[str]) -> dict:
+    """Precision, recall and F1 (micro, macro and per theme) of predicted against gold theme sets."""
+    theme_ids = list(theme_ids) + sorted({t for themes in gold for t in themes} - set(theme_ids))
     counts = {theme: {"tp": 0, "fp": 0, "fn": 0} for theme in theme_ids}
-    for record, passage in zip(records, passages):
-        gold, predicted = set(record["themes"]), set(passage.themes)
-        for theme in gold | predicted:
-            key = "tp" if theme in gold and theme in predicted else "fn" if theme in gold else "fp"
+    for expected, found in zip(gold, predicted):
+        for theme in expected | found:
+            key = "tp" if theme in expected and theme in found else "fn" if theme in expected else "fp"
             counts[theme][key] += 1
     per_theme = {theme: {**_prf(c["tp"], c["fp"], c["fn"]), "support": c["tp"] + c["fn"]}
                  for theme, c in counts.items()}
@@ -40,7 +94,7 @@ def evaluate_themes(jsonl_path: Path, tagger: Tagger) -> dict:
     scored = [per_theme[t] for t in theme_ids if per_theme[t]["support"] or counts[t]["fp"]]
     macro = {key: round(sum(s[key] for s in scored) / len(scored), 4) if scored else 0.0
              for key in ("precision", "recall", "f1")}
-    return {"passages": len(records), "micro": _prf(total["tp"], total["fp"], total["fn"]),
+    return {"passages": len(gold), "micro": _prf(total["tp"], total["fp"], total["fn"]),
             "macro": macro, "per_theme": per_theme}
 
 

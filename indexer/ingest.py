@@ -28,6 +28,7 @@ from indexer.metadata import (
     CatalogueError, catalogue_corrections, read_catalogue, resolve_metadata,
 )
 from indexer.segment import segment
+from indexer.retag import retag_if_stale, stamp, tagger_for
 from indexer.tag import Tagger
 from indexer.workers import run_limited
 
@@ -56,6 +57,7 @@ class FileOutcome:
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    retagged: int = 0  # stored passages tagged again because a new tagger is in force
 
     @property
     def counts(self) -> Counter:
@@ -82,7 +84,8 @@ class IngestReport:
         if self.warned:
             line += f", {len(self.warned)} partly read"
         rate = f" ({self.pages_read / self.seconds:.1f} pages/s)" if self.pages_read and self.seconds else ""
-        return f"{line} in {self.seconds:.1f}s{rate}"
+        retagged = f"; {self.retagged} stored passages re-tagged by the new tagger" if self.retagged else ""
+        return f"{line} in {self.seconds:.1f}s{rate}{retagged}"
 
 
 @dataclass
@@ -180,7 +183,12 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path], *, rebuild: bool = False, p
         if on_total:
             on_total(len(files))
         tasks = _plan(kb, files, rebuild, report, notify)
-        _read_and_store(kb, tasks, jobs, timeout, report, notify)
+        tagger = tagger_for(kb)
+        # Tags made by another tagger (a new version, taxonomy or model): redo them (a rebuild
+        # reads only the files it is given; documents read from elsewhere are re-tagged too).
+        report.retagged = retag_if_stale(kb, tagger)
+        _read_and_store(kb, tasks, tagger, jobs, timeout, report, notify)
+        kb.store.set_tagger_state(stamp=stamp(tagger))
         if prune:
             _prune(kb, paths, {str(path.resolve()) for path, _ in files}, report)
         if rebuild:
@@ -249,11 +257,11 @@ def _plan(kb: KnowledgeBase, files: list[tuple[Path, Path]], rebuild: bool, repo
     return tasks
 
 
-def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], jobs: int, timeout: float,
+def _read_and_store(kb: KnowledgeBase, tasks: list[_Task], tagger: Tagger, jobs: int, timeout: float,
                     report: IngestReport, notify: Callable[[FileOutcome], None]) -> None:
     if not tasks:
         return
-    reader = _Reader(Tagger(kb.taxonomy))
+    reader = _Reader(tagger)
     files_dir = kb.settings.files_dir
     files_dir.mkdir(parents=True, exist_ok=True)
     stored = 0

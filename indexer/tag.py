@@ -15,30 +15,39 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from kb.model import Passage
 from kb.taxonomy import Taxonomy, TaxonomyError
+from kb.text import fold
+from indexer.learn import MODEL_EVIDENCE, ThemeModel, combine, feature_words
 
 ALL = "*"  # theme slot of exclusions and negation cues that apply to every theme
 FACETS_KEY = "facets"
 
 
 class _AnchoredPatterns:
-    """spaCy token patterns, each tried only on passages that hold a word it cannot match
-    without (its anchor): a passage is matched against a handful of the taxonomy's
-    patterns instead of all of them, with the same results."""
+    """spaCy token patterns, each tried only on passages that hold, for every token of the
+    pattern that names its words, one of those words (its anchors): a passage is matched
+    against a handful of the taxonomy's patterns instead of all of them, with the same results."""
+
+    #: Matchers holding the patterns eligible together on a passage (one call for all of them
+    #: costs less than one call each), the most recently used kept.
+    COMBINATIONS_KEPT = 2048
 
     def __init__(self, vocab) -> None:
         self.vocab = vocab
-        self._patterns: list[tuple[str, frozenset[str] | None, Matcher]] = []
+        self._patterns: list[tuple[list[tuple[int, frozenset[int]]], Matcher]] = []
+        self._sources: list[tuple[str, list[dict]]] = []
+        self._combinations: dict[tuple[int, ...], Matcher] = {}
+        self._seen: dict[tuple[int, ...], None] = {}  # combinations met once, oldest first
 
     def add(self, key: str, pattern: list[dict]) -> None:
         matcher = Matcher(self.vocab, validate=True)
         matcher.add(key, [pattern])
-        attribute, words = _anchor(pattern)
-        anchor = None if words is None else frozenset(self.vocab.strings.add(w) for w in words)
-        self._patterns.append((_ATTRIBUTES.index(attribute), anchor, matcher))
+        anchors = [(_ATTRIBUTES.index(attribute), frozenset(self.vocab.strings.add(w) for w in words))
+                   for attribute, words in _anchors(pattern)]
+        self._patterns.append((anchors, matcher))
+        self._sources.append((key, pattern))
 
     def __len__(self) -> int:
         return len(self._patterns)
@@ -46,19 +55,42 @@ class _AnchoredPatterns:
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         columns = doc.to_array(list(_ATTRIBUTES)).T.tolist() if len(doc) else [[]] * 3
         present = [set(column) for column in columns]  # the doc's words, as string ids
-        return [match for attribute, anchor, matcher in self._patterns
-                if anchor is None or not anchor.isdisjoint(present[attribute])
-                for match in matcher(doc)]
+        eligible = tuple(index for index, (anchors, _) in enumerate(self._patterns)
+                         if all(not words.isdisjoint(present[attribute]) for attribute, words in anchors))
+        if not eligible:
+            return []
+        matcher = self._combined(eligible) if len(eligible) > 1 else None
+        if matcher is None:
+            return [match for index in eligible for match in self._patterns[index][1](doc)]
+        return matcher(doc)
+
+    def _combined(self, eligible: tuple[int, ...]) -> Matcher | None:
+        """The matcher of a combination seen before (building one costs more than one passage's
+        separate calls, so a combination is built the second time it is met), else None."""
+        matcher = self._combinations.pop(eligible, None)
+        if matcher is None:
+            if eligible not in self._seen:
+                self._seen[eligible] = None
+                if len(self._seen) > self.COMBINATIONS_KEPT:
+                    self._seen.pop(next(iter(self._seen)))
+                return None
+            matcher = Matcher(self.vocab)
+            for index in eligible:
+                key, pattern = self._sources[index]
+                matcher.add(key, [pattern])
+            if len(self._combinations) >= self.COMBINATIONS_KEPT:
+                self._combinations.pop(next(iter(self._combinations)))
+        self._combinations[eligible] = matcher
+        return matcher
 
 
 _ATTRIBUTES = ("LOWER", "LEMMA", "ORTH")
 
 
-def _anchor(pattern: list[dict]) -> tuple[str, frozenset[str] | None]:
-    """The attribute and the words of which a match must contain one: of the pattern's
-    required tokens naming their words, the one with the fewest common words (None when
-    no token names its words)."""
-    candidates = []
+def _anchors(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """For each required token of a pattern that names its words: the attribute and the words,
+    one of which a match must contain."""
+    anchors = []
     for spec in pattern:
         if spec.get("OP", "1") not in ("1", "+"):
             continue
@@ -67,12 +99,9 @@ def _anchor(pattern: list[dict]) -> tuple[str, frozenset[str] | None]:
             words = {value} if isinstance(value, str) else \
                 set(value["IN"]) if isinstance(value, dict) and list(value) == ["IN"] else None
             if words:
-                common = sum(word.lower() in STOP_WORDS for word in words) / len(words)
-                candidates.append((common, len(words), attribute, frozenset(words)))
-    if not candidates:
-        return "LOWER", None
-    _, _, attribute, words = min(candidates, key=lambda candidate: candidate[:2])
-    return attribute, words
+                anchors.append((attribute, frozenset(words)))
+                break
+    return anchors
 
 
 @Language.factory("kb_lower_lemma")
@@ -117,8 +146,9 @@ class _Hit:
 class Tagger:
     """Tags passages with the themes and facets of a taxonomy."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, model: ThemeModel | None = None) -> None:
         self.taxonomy = taxonomy
+        self.model = model
         scoring = taxonomy.scoring
         self.weights: dict[str, float] = {tier: float(w) for tier, w in scoring.get("weights", {}).items()}
         self.threshold = float(scoring.get("threshold", 1.0))
@@ -128,6 +158,7 @@ class Tagger:
         self.skip_openings = tuple(_norm(h) for h in scoring.get("skip_openings", []))
         self.list_min_items = int(scoring.get("list_min_items", 0))
         self.list_mean_words = float(scoring.get("list_mean_item_words", 0))
+        self.list_statement_words = {w.lower() for w in scoring.get("list_statement_words", [])}
         prose = scoring.get("prose_lists", {})
         self.prose_min_items = int(prose.get("min_items", 0))
         self.prose_max_item_words = int(prose.get("max_item_words", 6))
@@ -156,7 +187,8 @@ class Tagger:
         scoring = self.taxonomy.scoring
         self._add_signals(f"{where}: [scoring] exclude", ALL, "exclude", scoring.get("exclude", {}))
         self._add_signals(f"{where}: [scoring] negation_cues", ALL, "negation",
-                          {"lemmas": scoring.get("negation_cues", [])})
+                          {"lemmas": scoring.get("negation_cues", []),
+                           "patterns": scoring.get("negation_patterns", [])})
 
     def _add_signals(self, where: str, theme: str, tier: str, table: dict) -> None:
         for term in table.get("lemmas", []):
@@ -174,12 +206,22 @@ class Tagger:
 
     # -- tagging ------------------------------------------------------------
     def tag(self, passages: list[Passage], batch_size: int = 64) -> None:
-        """Fill themes, theme_scores, evidence, age_groups, passage_type and agencies in place."""
+        """Fill themes, theme_scores, evidence, age_groups, passage_type and agencies in place.
+
+        The matchers see the text folded (typographic quotes and apostrophes as ASCII, one
+        character for one), so evidence is cut from the passage's own text at the same offsets.
+        """
+        self.analyse(passages, batch_size)
+
+    def analyse(self, passages: list[Passage], batch_size: int = 64) -> list[Doc]:
+        """Tag ``passages`` with the rules (as ``tag``) and return their analysed docs."""
         headings = sorted({p.heading for p in passages if p.heading})
-        heading_hits = {heading: self._theme_hits(doc)
-                        for heading, doc in zip(headings, self.nlp.pipe(headings, batch_size=batch_size))}
-        texts = (passage.text for passage in passages)
+        heading_hits = {heading: self._theme_hits(doc) for heading, doc in
+                        zip(headings, self.nlp.pipe((fold(h) for h in headings), batch_size=batch_size))}
+        texts = (fold(passage.text) for passage in passages)
+        docs = []
         for passage, doc in zip(passages, self.nlp.pipe(texts, batch_size=batch_size)):
+            docs.append(doc)
             facets = self._facets.read(doc, passage.heading_path)
             passage.age_groups = facets.age_groups
             passage.agencies = facets.agencies
@@ -188,6 +230,32 @@ class Tagger:
                 passage.themes, passage.theme_scores, passage.evidence = [], {}, {}
                 continue
             self._score(passage, doc, heading_hits.get(passage.heading, []))
+        if self.model is not None:
+            self._learn(passages, docs)
+        return docs
+
+    def _learn(self, passages: list[Passage], docs: list[Doc]) -> None:
+        """Apply the learned layer: each theme's probability from the passage's words and the
+        rules' scores (under the threshold too); a tag the rules did not make gets, as evidence,
+        its sub-threshold rule phrases and the words that raised its probability most."""
+        ids = list(self.taxonomy.ids)
+        chosen = [(p, d) for p, d in zip(passages, docs) if not self._is_reference_matter(p)]
+        features = [feature_words(doc, passage, ids) for passage, doc in chosen]
+        probabilities = self.model.predict(features)
+        for (passage, _), words, cats in zip(chosen, features, probabilities):
+            cats = {theme: p for theme, p in cats.items() if theme in self.taxonomy.ids}
+            passage.model_scores = {theme: round(p, 3) for theme, p in cats.items()
+                                    if p >= 0.05 or theme in passage.theme_scores}
+            themes = combine(passage.themes, cats, self.model.config)
+            learned = [theme for theme in ids if theme in themes and theme not in passage.themes]
+            if learned:
+                reasons = self.model.explain(words, learned)
+                for theme in learned:
+                    passage.evidence[theme] = passage.evidence.get(theme, []) + [
+                        f"{MODEL_EVIDENCE}{word} (+{gain:.1f})" for word, gain in reasons[theme]]
+            passage.themes = [theme for theme in ids if theme in themes]
+            passage.evidence = {theme: passage.evidence.get(theme, [])
+                                for theme in set(passage.theme_scores) | set(passage.themes)}
 
     def _score(self, passage: Passage, doc: Doc, heading: list[_Hit]) -> None:
         scores: Counter[str] = Counter()
@@ -196,7 +264,9 @@ class Tagger:
             weight = self.weights[hit.tier]
             scores[hit.theme] += weight
             if weight > 0:
-                _add_unique(evidence.setdefault(hit.theme, []), _clip(doc[hit.start:hit.end].text))
+                span = doc[hit.start:hit.end]
+                _add_unique(evidence.setdefault(hit.theme, []),
+                            _clip(passage.text[span.start_char:span.end_char]))
         for theme, tiers in self._age_groups_signals.items():
             for tier, groups in tiers.items():
                 named = [group for group in groups if group in passage.age_groups]
@@ -300,7 +370,13 @@ class Tagger:
             return True
         items = [item for item in re.split(r"[;\n\u2022]", passage.text) if item.strip()]
         return (self.list_min_items > 0 and len(items) >= self.list_min_items
-                and sum(len(item.split()) for item in items) / len(items) <= self.list_mean_words)
+                and sum(len(item.split()) for item in items) / len(items) <= self.list_mean_words
+                and sum(self._is_statement(item) for item in items) * 2 < len(items))
+
+    def _is_statement(self, item: str) -> bool:
+        """An item that says something (a finding: "Father not assessed") rather than naming a
+        term, a role or a heading: it holds one of the taxonomy's ``list_statement_words``."""
+        return any(word in self.list_statement_words for word in re.findall(r"[a-z']+", fold(item).lower()))
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -19,6 +19,9 @@ KIND_LABELS: dict[str, str] = {
 SCOPES: tuple[str, ...] = ("local", "national")
 AGE_GROUPS: tuple[str, ...] = ("baby", "young-child", "adolescent")
 PASSAGE_TYPES: tuple[str, ...] = ("recommendation", "finding", "good-practice", "other")
+#: How a theme's evidence from the learned model starts ("model: neglected (+1.2)"); the
+#: rest of a theme's evidence is the phrases the rules matched.
+MODEL_EVIDENCE = "model: "
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Passage:
     themes: list[str] = field(default_factory=list)
     theme_scores: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    #: The learned model's probability for each theme it weighed (empty without the model).
+    model_scores: dict[str, float] = field(default_factory=dict)
     age_groups: list[str] = field(default_factory=list)
     passage_type: str = "other"
     agencies: list[str] = field(default_factory=list)

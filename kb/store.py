@@ -212,6 +212,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE documents ADD COLUMN pages_without_text INTEGER NOT NULL DEFAULT 0;
     """,
+    # 11: what the tagger weighed for each theme a passage might carry (the rules' score, the
+    # learned model's probability), tagged or not, for the curators' review queue; and the
+    # tagger's state (which tagger made the stored tags, when its model was trained).
+    """
+    CREATE TABLE theme_judgements (
+        passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        theme_id TEXT NOT NULL,
+        rule_score REAL NOT NULL,
+        model_score REAL,
+        PRIMARY KEY (passage_id, theme_id)
+    );
+    CREATE TABLE tagger_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -432,12 +448,18 @@ class Store:
             "INSERT INTO passage_themes (passage_id, theme_id, score, evidence) VALUES (?, ?, ?, ?)",
             [(passage.id, theme, passage.theme_scores.get(theme, 0.0),
               json.dumps(passage.evidence.get(theme, []))) for theme in passage.themes])
+        weighed = sorted(set(passage.theme_scores) | set(passage.model_scores))
+        self.conn.executemany(
+            "INSERT INTO theme_judgements (passage_id, theme_id, rule_score, model_score) VALUES (?, ?, ?, ?)",
+            [(passage.id, theme, passage.theme_scores.get(theme, 0.0), passage.model_scores.get(theme))
+             for theme in weighed])
 
     def update_tags(self, passages: Iterable[Passage]) -> None:
         """Replace the tagger's output (themes, facets) of stored passages."""
         with self.transaction():
             for passage in passages:
                 self.conn.execute("DELETE FROM passage_themes WHERE passage_id = ?", (passage.id,))
+                self.conn.execute("DELETE FROM theme_judgements WHERE passage_id = ?", (passage.id,))
                 self.conn.execute(
                     "UPDATE passages SET passage_type = ?, age_groups = ?, agencies = ? WHERE id = ?",
                     (passage.passage_type, json.dumps(passage.age_groups),
@@ -611,6 +633,12 @@ class Store:
                 result.setdefault(row[0], {})[row[1]] = row[2]
         return result
 
+    def curation_count(self, since: str | None = None) -> int:
+        """How many curators' decisions are stored (made after ``since``, an ISO time, if given)."""
+        if since is None:
+            return self.conn.execute("SELECT COUNT(*) FROM curations").fetchone()[0]
+        return self.conn.execute("SELECT COUNT(*) FROM curations WHERE decided_at > ?", (since,)).fetchone()[0]
+
     def curation_log(self, passage_id: int) -> list[dict]:
         """Who decided what on a passage's themes, newest first."""
         rows = self.conn.execute(
@@ -618,6 +646,54 @@ class Store:
             "JOIN passages p ON p.text_hash = c.text_hash WHERE p.id = ? ORDER BY c.decided_at DESC",
             (passage_id,))
         return [dict(row) for row in rows]
+
+    def curated_examples(self) -> list[tuple[str, dict[str, float]]]:
+        """Every passage text a curator decided on, with the decisions as training labels:
+        theme -> 1.0 (confirmed or added) or 0.0 (removed)."""
+        examples: dict[str, tuple[str, dict[str, float]]] = {}
+        for row in self.conn.execute(
+                "SELECT c.text_hash, c.theme_id, c.action, (SELECT p.text FROM passages p "
+                "WHERE p.text_hash = c.text_hash LIMIT 1) AS text FROM curations c ORDER BY c.text_hash, c.theme_id"):
+            if row["text"] is not None:
+                _, cats = examples.setdefault(row["text_hash"], (row["text"], {}))
+                cats[row["theme_id"]] = 0.0 if row["action"] == "remove" else 1.0
+        return list(examples.values())
+
+    def doubtful_judgements(self, rule_threshold: float, model_threshold: float, *, limit: int = 50,
+                            offset: int = 0, include_restricted: bool = False) -> list[dict]:
+        """Themes the tagger is least sure of and no curator has decided: the rules and the model
+        disagreeing first, then the model's probability nearest its threshold. Each row: passage
+        id, document id and title, theme id, rule score, model score and whether it is tagged."""
+        rows = self.conn.execute(
+            """
+            SELECT j.passage_id, p.document_id, d.title, j.theme_id, j.rule_score, j.model_score,
+                   EXISTS (SELECT 1 FROM passage_themes t WHERE t.passage_id = j.passage_id
+                           AND t.theme_id = j.theme_id) AS tagged,
+                   ((j.rule_score >= :rule) != (COALESCE(j.model_score, 0) >= :model)) AS disagree
+            FROM theme_judgements j
+            JOIN passages p ON p.id = j.passage_id
+            JOIN documents d ON d.id = p.document_id
+            WHERE (:restricted OR d.restricted = 0)
+              AND j.model_score IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM curations c WHERE c.text_hash = p.text_hash
+                              AND c.theme_id = j.theme_id)
+              AND (((j.rule_score >= :rule) != (j.model_score >= :model))
+                   OR ABS(j.model_score - :model) < 0.25 OR ABS(j.rule_score - :rule) < 0.25)
+            ORDER BY disagree DESC, ABS(j.model_score - :model), j.passage_id, j.theme_id
+            LIMIT :limit OFFSET :offset
+            """, {"rule": rule_threshold - 1e-9, "model": model_threshold, "limit": limit, "offset": offset,
+                  "restricted": int(include_restricted)})
+        return [dict(row) for row in rows]
+
+    def tagger_state(self) -> dict[str, str]:
+        """What the stored tags were made with (see ``set_tagger_state``)."""
+        return {row[0]: row[1] for row in self.conn.execute("SELECT key, value FROM tagger_state")}
+
+    def set_tagger_state(self, **values: str) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO tagger_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", list(values.items()))
 
     # -- statistics ---------------------------------------------------------
     def stats(self) -> dict:

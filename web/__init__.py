@@ -36,6 +36,6 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     app.config.update(config)
     register_template_helpers(app)
     for blueprint in (search.bp, documents.bp, themes.bp, api.bp, account.bp, curation.bp,
-                      trends.bp, recommendations.bp, collections.bp):
+                      trends.bp, recommendations.bp, collections.bp, curation.queue_bp):
         app.register_blueprint(blueprint)
     return app

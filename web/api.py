@@ -264,3 +264,11 @@ def _item_dict(item: CollectionItem) -> dict:
                          "year": citation.year, "page_start": citation.page_start,
                          "page_end": citation.page_end, "text": str(citation)},
             "link": link}
+
+
+@bp.get("/curation/queue")
+def curation_queue() -> Response:
+    """The curators' review queue (curators only), as ``/curation/queue.json``."""
+    from web.curation import queue_json
+
+    return queue_json()

@@ -1,4 +1,5 @@
-"""Changes made from the document page: curators' decisions on themes, admins' restriction.
+"""Changes made from the document page: curators' decisions on themes, admins' restriction;
+the curators' review queue of the themes the tagger is least sure of, and "retrain now".
 
 Each change is written through the knowledge base and reaches the search index at
 once, under the data directory's lock; while an indexing run holds that lock the
@@ -7,24 +8,29 @@ change is refused with a message, never half made.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template,
-    request, url_for,
+    Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
+    render_template, request, url_for,
 )
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import ServiceUnavailable
 
 from kb.accounts import User
 from kb.lock import DataLock, IndexerBusy
-from kb.model import Passage
+from kb.model import MODEL_EVIDENCE, Passage
 from kb.taxonomy import Theme
-from web.knowledge import current_kb, signed_in_user, visible_document, visible_passage
+from web.knowledge import (
+    can_see_restricted, current_kb, signed_in_user, visible_document, visible_passage,
+)
 from web.presentation import passage_anchor
 from web.search import vary_on_htmx, wants_partial
 from web.security import http_error
 
 bp = Blueprint("curation", __name__, url_prefix="/documents")
+#: The curators' review queue and the admins' "retrain now".
+queue_bp = Blueprint("curation_queue", __name__, url_prefix="/curation")
 
 ACTIONS = ("confirm", "remove", "add")
 #: How long a change waits for an indexing run to let go of the data directory
@@ -77,6 +83,8 @@ def curate(document_id: int, passage_id: int) -> Response:
                                curation_open=True)
         return vary_on_htmx(make_response(page))
     flash(message)
+    if request.form.get("next") == "queue":
+        return redirect(url_for("curation_queue.queue", page=request.form.get("page", 1)), code=303)
     return redirect(url_for("documents.show", document_id=document.id)
                     + f"#{passage_anchor(passage)}", code=303)
 
@@ -98,6 +106,103 @@ def restrict(document_id: int) -> Response:
     return redirect(url_for("documents.show", document_id=document.id), code=303)
 
 
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass
+class QueueItem:
+    """One theme on one passage that the tagger is unsure of, for a curator to decide."""
+
+    passage: Passage
+    document_id: int
+    title: str
+    theme: str
+    rule_score: float
+    model_score: float | None
+    tagged: bool
+    disagree: bool
+
+    def to_dict(self) -> dict:
+        return {"passage_id": self.passage.id, "document_id": self.document_id, "title": self.title,
+                "theme": self.theme, "tagged": self.tagged, "rule_score": self.rule_score,
+                "model_score": self.model_score, "rules_and_model_disagree": self.disagree,
+                "text": self.passage.text, "evidence": self.passage.evidence.get(self.theme, []),
+                "page": self.passage.page_start}
+
+
+def model_state() -> dict:
+    """When the theme model was last trained, on how many examples (and how many from
+    curators), and how many curators' decisions have been made since."""
+    store = current_kb().store
+    state = store.tagger_state()
+    trained_at = state.get("model_trained_at")
+    return {"trained_at": trained_at, "examples": int(state.get("model_examples", 0)),
+            "curator_examples": int(state.get("model_curator_examples", 0)),
+            "decisions_since": store.curation_count(since=trained_at)}
+
+
+def queue_items(page: int) -> list[QueueItem]:
+    """The page's themes in doubt, least sure first (see ``Store.doubtful_judgements``)."""
+    kb = current_kb()
+    state = kb.store.tagger_state()
+    rows = kb.store.doubtful_judgements(
+        float(kb.taxonomy.scoring.get("threshold", 1.0)), float(state.get("model_threshold", 0.5)),
+        limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE,
+        include_restricted=can_see_restricted())
+    passages = {p.id: p for p in kb.store.passages(passage_ids=[row["passage_id"] for row in rows])}
+    return [QueueItem(passages[row["passage_id"]], row["document_id"], row["title"], row["theme_id"],
+                      row["rule_score"], row["model_score"], bool(row["tagged"]), bool(row["disagree"]))
+            for row in rows if row["passage_id"] in passages and row["theme_id"] in kb.taxonomy.ids]
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@queue_bp.get("/queue")
+def queue() -> str:
+    """The passages where the tagger is least sure, for curators to confirm or correct."""
+    user = _user(lambda u: u.can_curate, "Only curators can review the tagger's themes.")
+    page = _page()
+    items = queue_items(page)
+    return render_template("curation_queue.html", items=items[:QUEUE_PAGE_SIZE], page=page,
+                           per_page=QUEUE_PAGE_SIZE,
+                           has_next=len(items) > QUEUE_PAGE_SIZE, model=model_state(), user=user)
+
+
+@queue_bp.get("/queue.json")
+def queue_json() -> Response:
+    """The review queue as JSON, with the model's state."""
+    _user(lambda u: u.can_curate, "Only curators can review the tagger's themes.")
+    page = _page()
+    items = queue_items(page)
+    return jsonify({"model": model_state(), "page": page, "has_next": len(items) > QUEUE_PAGE_SIZE,
+                    "items": [item.to_dict() for item in items[:QUEUE_PAGE_SIZE]]})
+
+
+@queue_bp.post("/retrain")
+def retrain_now() -> Response:
+    """Train the theme model again with every curator decision, and re-tag every passage."""
+    from indexer.retag import retrain
+
+    _user(lambda u: u.is_admin, "Only an administrator can retrain the theme model.")
+    kb = current_kb()
+    with _writing():
+        model, count = retrain(kb)
+    flash(f"The theme model was trained again on {model.info['examples']} examples "
+          f"({model.info['curator_examples']} from curators' decisions); {count} passages were re-tagged.")
+    return redirect(url_for("curation_queue.queue"), code=303)
+
+
+def split_evidence(evidence: list[str]) -> tuple[list[str], list[str]]:
+    """A tag's evidence as (the rules' phrases, the model's words with their weights)."""
+    words = [e[len(MODEL_EVIDENCE):] for e in evidence if e.startswith(MODEL_EVIDENCE)]
+    return [e for e in evidence if not e.startswith(MODEL_EVIDENCE)], words
+
+
 def theme_decisions(passage: Passage) -> dict[str, dict]:
     """Curators' decisions on a passage's themes, by theme: action, curator and when."""
     return {row["theme_id"]: row for row in current_kb().store.curation_log(passage.id)}
@@ -109,8 +214,9 @@ def themes_to_add(passage: Passage) -> list[Theme]:
 
 
 def _register_template_helpers(state: BlueprintSetupState) -> None:
-    """``theme_decisions()`` and ``themes_to_add()`` in every template."""
-    state.app.jinja_env.globals.update(theme_decisions=theme_decisions, themes_to_add=themes_to_add)
+    """``theme_decisions()``, ``themes_to_add()`` and ``split_evidence()`` in every template."""
+    state.app.jinja_env.globals.update(theme_decisions=theme_decisions, themes_to_add=themes_to_add,
+                                       split_evidence=split_evidence)
 
 
 bp.record_once(_register_template_helpers)

@@ -267,3 +267,74 @@ def test_patterns_tried_only_where_their_anchor_word_is_find_what_all_patterns_f
         assert anchored == sorted(everything(doc)), doc.text[:80]
         found += len(anchored)
     assert found > 50  # the patterns do match the dev passages
+
+
+# -- defects seen on real reports (issue 13), each on a passage written for the test --------------
+def test_typographic_apostrophes_match_like_typed_ones(tagger: Tagger) -> None:
+    text = ("Over the summer the mother\u2019s partner moved into the flat. Nobody asked about his "
+            "history, and the child\u2019s voice is absent from every assessment that followed.")
+    passage = tagged(tagger, text)
+    assert {"fathers-male-carers", "voice-of-child"} <= set(passage.themes)
+    # Evidence is cut from the passage as written, with its curly apostrophe.
+    assert "mother\u2019s partner" in passage.evidence["fathers-male-carers"]
+    assert "child\u2019s voice" in passage.evidence["voice-of-child"]
+
+
+def test_a_list_of_key_findings_is_tagged_not_dropped_as_a_glossary(tagger: Tagger) -> None:
+    text = ("Key findings\n"
+            "\u2022 Home conditions were not assessed after 2021.\n"
+            "\u2022 The mother\u2019s partner was never seen.\n"
+            "\u2022 Missed dental appointments were not followed up.\n"
+            "\u2022 Referrals did not reach the school.")
+    passage = tagged(tagger, text)
+    assert {"neglect", "fathers-male-carers"} <= set(passage.themes)
+    glossary = ("DSL \u2013 Designated Safeguarding Lead\nMASH \u2013 Multi-Agency Safeguarding Hub\n"
+                "MARAC \u2013 Multi-Agency Risk Assessment Conference\nEHCP \u2013 Education, Health and Care Plan")
+    assert tagged(tagger, glossary).themes == []
+
+
+@pytest.mark.parametrize("text, theme", [
+    ("The partnership\u2019s arrangements exist to protect children from abuse and neglect, and its "
+     "annual report sets out how the statutory partners discharged that duty across the county.", "neglect"),
+    ("Children who are abused or neglected deserve a response that is timely; this section describes the "
+     "scope of the review and its terms of reference.", "neglect"),
+    ("The review used a multi-agency methodology: chronologies were requested from partner agencies and "
+     "practitioners attended two learning events in the spring.", "information-sharing"),
+])
+def test_boilerplate_names_of_the_field_do_not_tag(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme not in tagged(tagger, text).themes
+
+
+def test_negated_findings_in_other_words_do_not_tag(tagger: Tagger) -> None:
+    text = ("No concerns were identified regarding her physical or mental health at the "
+            "six-week check, and the GP saw her twice that year.")
+    assert "mental-health" not in tagged(tagger, text).themes
+    assert "mental-health" in tagged(tagger, "Concerns were identified regarding her mental health.").themes
+
+
+@pytest.mark.parametrize("text", [
+    "He was later convicted of the rape of a child under 13, and of offences against children aged between 12 and 15.",
+    "Nationally, the number of notifications for children under the age of 12 rose by a fifth.",
+])
+def test_offence_names_and_statistics_are_not_a_childs_age(tagger: Tagger, text: str) -> None:
+    assert "adolescent" not in tagged(tagger, text).age_groups
+
+
+def test_sexual_abuse_by_people_outside_the_family_is_not_the_family_theme(tagger: Tagger) -> None:
+    text = ("In 2020 she disclosed that she had been sexually abused by a member of residential staff at "
+            "the children\u2019s home; the allegation was referred to the LADO.")
+    assert "child-sexual-abuse" not in tagged(tagger, text).themes
+    text = "Two pupils disclosed that a teacher had sexually assaulted them on a school trip."
+    assert "child-sexual-abuse" not in tagged(tagger, text).themes
+    family = "She disclosed that her stepfather had sexually abused her since she was nine."
+    assert "child-sexual-abuse" in tagged(tagger, family).themes
+
+
+def test_views_about_the_childs_situation_are_not_the_childs_views(tagger: Tagger) -> None:
+    text = ("Professionals held overly optimistic views of the child\u2019s situation and the "
+            "improvements at home were taken at face value.")
+    assert "voice-of-child" not in tagged(tagger, text).themes
+
+
+def test_an_age_stated_after_a_threshold_word_is_still_read_when_it_is_an_age(tagger: Tagger) -> None:
+    assert "adolescent" in tagged(tagger, "At the age of 14 she moved to live with her aunt.").age_groups
