@@ -115,7 +115,6 @@ def test_phrases_match_text_set_with_typographic_quotes(hostile_kb: KnowledgeBas
     assert len({r.document.id for r in response.results}) == 5
 
 
-@pytest.mark.xfail(strict=False, reason="needs tagger folding from issue 13")
 def test_the_taggers_rules_match_text_set_with_typographic_apostrophes(tmp_path: Path) -> None:
     """The phrase rule "mother's partner" (not the word "partner" alone) matches text set with
     U+2019, as it matches text typed with an ASCII apostrophe."""
