@@ -60,6 +60,8 @@ def index() -> str:
         lines=line_charts(trends, "passages", theme_label, link, SCOPE_LABELS),
         recurrence=recurrence(kb, filters, include_restricted=include_restricted),
         csv_url=trends_url("api.trends_csv", filters),
+        wide_csv_url=trends_url("api.trends_csv", filters) + ("&" if filter_params(filters) else "?")
+        + "layout=wide",
         json_url=trends_url("api.trends", filters))
 
 
@@ -71,5 +73,8 @@ def theme(theme_id: str) -> str:
     if answer is None:
         abort(404, description="There is no such theme.")
     found, repeats = answer
+    filters = TrendFilters()
     return render_template("trend_theme.html", theme=kb.taxonomy.get(theme_id),
-                           recurrence=found, repeats=repeats)
+                           recurrence=found, repeats=repeats, link=cell_link(filters),
+                           trends=theme_trends(kb, filters,
+                                               include_restricted=can_see_restricted()))

@@ -1,0 +1,168 @@
+"""The three users' paths in real headless Chromium: links into the report, the catalogue,
+phones (390 and 320 px wide), signing in without losing the click that asked for it,
+reorder buttons that name their item; axe-core at desktop and phone widths, with the
+colour-contrast checks axe leaves "for review" counted as failures.
+"""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.web.conftest import PASSWORD, close_app, make_app
+from tests.web.test_browser import (  # noqa: F401 (fixtures)
+    CHROMEDRIVER, CHROMIUM, _chromium, _serve, axe_script, browser, browser_without_js, server,
+    wait_for,
+)
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="browser tests need /usr/bin/chromium and /usr/bin/chromedriver (apt: chromium chromium-driver)")
+
+PHONE, SMALL_PHONE, DESKTOP = 390, 320, 1280
+
+
+def set_width(driver: WebDriver, width: int) -> None:
+    """Emulate a screen ``width`` CSS pixels wide (a phone's viewport when narrow)."""
+    if width >= DESKTOP:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    else:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": True})
+
+
+@pytest.fixture
+def phone(browser: WebDriver) -> Iterator[WebDriver]:  # noqa: F811
+    set_width(browser, PHONE)
+    yield browser
+    set_width(browser, DESKTOP)
+
+
+def accessibility_problems(driver: WebDriver, script: str) -> list[str]:
+    """axe-core's violations, and the colour-contrast checks it could not decide ("needs review")."""
+    driver.execute_script(script)
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        ".then(r => done(r.violations.concat("
+        "  r.incomplete.filter(i => i.id.startsWith('color-contrast'))"
+        "   .map(i => Object.assign({}, i, {id: 'review ' + i.id})))"
+        " .map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ') +"
+        "  ' (' + (n.any.concat(n.all).map(c => c.message).join('; ')) + ')').join(', '))))"
+        ".catch(e => done(['axe failed: ' + e]));")
+
+
+def horizontal_overflow(driver: WebDriver) -> int:
+    """How many CSS pixels the page is wider than the screen (0: no sideways scrolling)."""
+    return driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+
+
+def in_viewport(driver: WebDriver, element) -> bool:
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.top < window.innerHeight;", element)
+
+
+# -- 1. links into the report ----------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/?q=father", "/recommendations?q=father"])
+def test_show_in_report_opens_the_document_at_the_passage(browser: WebDriver,  # noqa: F811
+                                                         server: str, path: str) -> None:  # noqa: F811
+    browser.get(server + path)
+    links = browser.find_elements(By.CSS_SELECTOR, "#results .report-link")
+    results = browser.find_elements(By.CSS_SELECTOR, "#results .passage, #results .register-item")
+    assert links and len(links) >= len(results), "every result has 'Show in report'"
+    link = links[0]
+    assert link.text.startswith("Show in report")
+    target = urlsplit(link.get_attribute("href"))
+    link.click()
+    wait_for(browser, lambda d: urlsplit(d.current_url).path == target.path, "the report did not open")
+    assert target.path.startswith("/documents/") and target.fragment.startswith("passage-")
+    passage = browser.find_element(By.ID, target.fragment)
+    assert browser.execute_script("return arguments[0].matches(':target')", passage)
+    assert in_viewport(browser, passage), "the page opens at the passage"
+    background = passage.value_of_css_property("background-color")
+    assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"), "the passage is highlighted"
+
+
+# -- 2. phones ------------------------------------------------------------------------------------
+def test_results_come_before_the_filters_on_a_phone(phone: WebDriver, server: str) -> None:  # noqa: F811
+    phone.get(server + "/?q=father")
+    wait_for(phone, lambda d: d.execute_script("return !!window.htmx"), "htmx did not load")
+    assert horizontal_overflow(phone) == 0
+    first_result = phone.find_element(By.CSS_SELECTOR, ".result-group")
+    assert first_result.location["y"] < 900, "the first result is near the top, not below the facets"
+    assert not phone.find_element(By.ID, "filters").is_displayed()
+    toggle = phone.find_element(By.CSS_SELECTOR, ".filter-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    scope = phone.find_element(By.CSS_SELECTOR, "#filters input[name=scope][value=local]")
+    assert scope.is_displayed()
+    scope.click()
+    wait_for(phone, lambda d: "scope=local" in d.current_url, "the filter did not apply")
+    wait_for(phone, lambda d: d.find_element(By.CSS_SELECTOR, "#filters input[value=local]")
+             .is_selected(), "the filters were not swapped")
+    assert phone.find_element(By.ID, "filters").is_displayed(), "the filters stay open while used"
+
+
+def test_the_filter_toggle_works_without_javascript(browser_without_js: WebDriver,  # noqa: F811
+                                                    server: str) -> None:  # noqa: F811
+    driver = browser_without_js
+    set_width(driver, PHONE)
+    try:
+        driver.get(server + "/?q=father")
+        assert not driver.find_element(By.ID, "filters").is_displayed()
+        driver.find_element(By.CSS_SELECTOR, ".filter-toggle").click()
+        scope = driver.find_element(By.CSS_SELECTOR, "#filters input[name=scope][value=local]")
+        assert scope.is_displayed()
+        scope.click()
+        driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        wait_for(driver, lambda d: "scope=local" in d.current_url, "the filters did not apply")
+        assert driver.find_element(By.CSS_SELECTOR, ".result-group").location["y"] < 900
+    finally:
+        set_width(driver, DESKTOP)
+
+
+PAGE_TYPES = [
+    "/", "/?q=father", "/?q=father&scope=local&year_from=2025&year_to=2020", "/documents/1",
+    "/documents?sort=year", "/themes", "/themes/babies", "/themes/babies/briefing", "/trends",
+    "/trends/fathers-male-carers", "/recommendations?q=father", "/collections", "/sign-in",
+    "/documents/1/passages/5/similar", "/no-such-page",
+]
+
+
+def test_no_page_scrolls_sideways_at_320_pixels(browser: WebDriver, server: str) -> None:  # noqa: F811
+    set_width(browser, SMALL_PHONE)
+    try:
+        wide = {}
+        for path in PAGE_TYPES:
+            browser.get(server + path)
+            if horizontal_overflow(browser) > 0:
+                wide[path] = horizontal_overflow(browser)
+        assert wide == {}
+    finally:
+        set_width(browser, DESKTOP)
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_every_page_type_passes_axe_with_colour_contrast_reviewed(
+        browser: WebDriver, server: str, axe_script: str, width: int) -> None:  # noqa: F811
+    set_width(browser, width)
+    try:
+        problems = {}
+        for path in PAGE_TYPES:
+            browser.get(server + path)
+            found = accessibility_problems(browser, axe_script)
+            if found:
+                problems[path] = found
+        assert problems == {}
+    finally:
+        set_width(browser, DESKTOP)
