@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
+from kb.catalogue import CatalogueRequest, catalogue, catalogue_csv
 from kb.collection import CollectionItem, list_collections
 from kb.export import FORMATS
 from kb.model import Document, Passage
@@ -86,6 +87,37 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def _catalogue(everything: bool = False):
+    try:
+        asked = CatalogueRequest.from_params(request.args)
+    except SearchRequestError as error:
+        abort(400, description=str(error))
+    return catalogue(current_kb(), asked, include_restricted=can_see_restricted(),
+                     everything=everything)
+
+
+def _document_url(found: Document) -> str:
+    return url_for("documents.show", document_id=found.id, _external=True)
+
+
+@bp.get("/documents")
+def catalogue_json() -> Response:
+    """The catalogue page as JSON: the reports matching the filters, sorted and paged, with
+    each facet's document counts."""
+    found = _catalogue()
+    return jsonify(found.to_dict(current_kb().taxonomy.label, _document_url))
+
+
+@bp.get("/documents.csv")
+def catalogue_csv_file() -> Response:
+    """Every report matching the catalogue's filters, in its order, as a spreadsheet."""
+    found = _catalogue(everything=True)
+    return Response("\ufeff" + catalogue_csv(found.entries, current_kb().taxonomy.label,
+                                              _document_url),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="reports.csv"'})
 
 
 @bp.get("/documents/<int:document_id>")
