@@ -7,6 +7,7 @@ documents are shown, counted, changed and exported only for people who may see t
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -22,8 +23,10 @@ from kb.collection import (
     remove_item, rename_collection, set_note,
 )
 from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
-from web.account import safe_next
+from kb.model import Document, Passage
+from web.account import AFTER_SIGN_IN, SIGN_IN_PURPOSE, safe_next
 from web.knowledge import can_see_restricted, current_kb, signed_in_user, visible_document
+from web.presentation import pages_label
 from web.search import vary_on_htmx, wants_partial
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -41,19 +44,35 @@ class Target:
     name: str
 
 
+def may_change_collections() -> bool:
+    """Whether this request may start or change collections: once the knowledge base has
+    accounts, only people signed in may (without accounts, one person running it on their
+    own machine, anyone may). Reading and exporting collections never needs an account."""
+    if "kb_may_change_collections" not in g:
+        g.kb_may_change_collections = signed_in_user() is not None \
+            or not list_users(current_kb().store)
+    return g.kb_may_change_collections
+
+
+def sign_in_to_add_url(passage_id: int, back: str) -> str:
+    """The sign-in page, carrying the passage to add once signed in and the page to go back to."""
+    return url_for("account.sign_in", next=safe_next(back), add=passage_id)
+
+
 @bp.before_request
 def _changes_need_an_account() -> Response | None:
-    """Once the knowledge base has accounts, only people signed in change collections.
-
-    Without accounts (one person running it on their own machine) anyone may; reading and
-    exporting collections never needs an account.
-    """
-    if request.method != "POST" or signed_in_user() is not None \
-            or not list_users(current_kb().store):
+    """Changes from people who may not make them go to the sign-in page; an "Add" carries
+    its passage through signing in (``add_after_sign_in``)."""
+    if request.method != "POST" or may_change_collections():
         return None
-    flash("Sign in to start or change collections.")
     came_from = _path_of(request.referrer) if request.referrer else None
-    target = url_for("account.sign_in", next=safe_next(came_from))
+    passage_id = request.form.get("passage_id", "") if request.endpoint == "collections.add_item" \
+        else ""
+    if _is_id(passage_id):
+        target = sign_in_to_add_url(int(passage_id), request.form.get("next") or came_from or "")
+    else:
+        flash("Sign in to start or change collections.")
+        target = url_for("account.sign_in", next=safe_next(came_from))
     if request.headers.get("HX-Request"):
         return Response(status=204, headers={"HX-Redirect": target})
     return redirect(target, code=303)
@@ -170,34 +189,73 @@ def choose_target(collection_id: int) -> Response:
 
 
 # -- items ------------------------------------------------------------------------------
+def _passage_to_add(passage_id: str) -> tuple[Passage, Document]:
+    """The passage a form names, and its document, or a 404 (for restricted ones too)."""
+    found = current_kb().store.passages(passage_ids=[int(passage_id)]) \
+        if _is_id(passage_id) else []
+    if not found:
+        abort(404, description="There is no such passage.")
+    return found[0], visible_document(found[0].document_id)
+
+
+def _add(passage: Passage, document: Document, chosen: Target | None) -> tuple[Target, bool]:
+    """Add ``passage`` to ``chosen`` (a new collection when None); whether it was already there."""
+    store = current_kb().store
+    target = chosen or Target(create_collection(store, NEW_COLLECTION_NAME), NEW_COLLECTION_NAME)
+    already = item_of_passage(store, target.id, passage) is not None
+    add_passage(store, target.id, passage, document)
+    session[SESSION_TARGET] = target.id
+    return target, already
+
+
+def _added(document: Document, target: Target, already: bool, back: str) -> Response:
+    """The collection's page, saying what was added, with a link back to where it came from."""
+    flash(f"This passage of “{document.meta.title}” is already in “{target.name}”." if already
+          else f"Added a passage of “{document.meta.title}” to “{target.name}”.")
+    return redirect(url_for("collections.show", collection_id=target.id,
+                            back=safe_next(back) if back else None), code=303)
+
+
 @bp.post("/items")
 def add_item() -> Response:
     """Add a passage to the chosen collection (a new one when there is none)."""
-    kb = current_kb()
-    passage_id = request.form.get("passage_id", "")
-    found = kb.store.passages(passage_ids=[int(passage_id)]) if _is_id(passage_id) else []
-    if not found:
-        abort(404, description="There is no such passage.")
-    passage = found[0]
-    document = visible_document(passage.document_id)
+    passage, document = _passage_to_add(request.form.get("passage_id", ""))
     chosen = request.form.get("collection_id", "")
     if chosen:
         collection = collection_or_404(int(chosen) if _is_id(chosen) else 0)
-        collection_id, name = collection.id, collection.name
+        target, already = _add(passage, document, Target(collection.id, collection.name))
     else:
-        collection_id, name = create_collection(kb.store, NEW_COLLECTION_NAME), NEW_COLLECTION_NAME
-    already = item_of_passage(kb.store, collection_id, passage) is not None
-    add_passage(kb.store, collection_id, passage, document)
-    session[SESSION_TARGET] = collection_id
+        target, already = _add(passage, document, None)
     if wants_partial():
         page = render_template("partials/added_to_collection.html", already=already,
-                               target=Target(collection_id, name), document=document)
+                               target=target, document=document)
         return vary_on_htmx(make_response(page))
-    flash(f"This passage of “{document.meta.title}” is already in “{name}”." if already
-          else f"Added a passage of “{document.meta.title}” to “{name}”.")
-    back = request.form.get("next", "")
-    return redirect(url_for("collections.show", collection_id=collection_id,
-                            back=safe_next(back) if back else None), code=303)
+    return _added(document, target, already, request.form.get("next", ""))
+
+
+def add_after_sign_in(form: Mapping[str, str]) -> Response | None:
+    """After signing in from "Sign in to add": the passage the click asked for is added to the
+    collection passages go to (a new one when there is none), and the collection is shown.
+    None when the sign-in carried no passage to add."""
+    if not form.get("add"):
+        return None
+    passage, document = _passage_to_add(form["add"])
+    target, already = _add(passage, document, collection_target())
+    return _added(document, target, already, form.get("next", ""))
+
+
+def pending_addition(args: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+    """What a sign-in page asked to add a passage is for (said on the page), and the fields
+    that carry the passage through signing in; None when it names no passage one may see."""
+    passage_id = args.get("add", "")
+    found = current_kb().store.passages(passage_ids=[int(passage_id)]) \
+        if _is_id(passage_id) else []
+    document = current_kb().store.document(found[0].document_id) if found else None
+    if document is None or (document.meta.restricted and not can_see_restricted()):
+        return None
+    place = pages_label(found[0])
+    return (f"Sign in to add the passage{f' on {place}' if place else ''} of "
+            f"“{document.meta.title}” to a collection.", {"add": passage_id})
 
 
 def _changed(collection_id: int, message: str, item_id: int | None = None) -> Response:
@@ -268,7 +326,11 @@ def pack_stylesheet() -> Response:
 
 
 def _register_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(collection_target=collection_target)
+    state.app.jinja_env.globals.update(collection_target=collection_target,
+                                       may_change_collections=may_change_collections,
+                                       sign_in_to_add_url=sign_in_to_add_url)
+    state.app.extensions.setdefault(AFTER_SIGN_IN, []).append(add_after_sign_in)
+    state.app.extensions.setdefault(SIGN_IN_PURPOSE, []).append(pending_addition)
 
 
 bp.record_once(_register_template_helpers)

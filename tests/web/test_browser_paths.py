@@ -5,20 +5,18 @@ colour-contrast checks axe leaves "for review" counted as failures.
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.web.conftest import PASSWORD, close_app, make_app
+from tests.web.conftest import PASSWORD
 from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    CHROMEDRIVER, CHROMIUM, _chromium, _serve, axe_script, browser, browser_without_js, server,
-    wait_for,
+    CHROMEDRIVER, CHROMIUM, axe_script, browser, browser_without_js, curator_server, server,
+    sign_in_with, sign_out, wait_for,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -129,6 +127,67 @@ def test_the_filter_toggle_works_without_javascript(browser_without_js: WebDrive
         assert driver.find_element(By.CSS_SELECTOR, ".result-group").location["y"] < 900
     finally:
         set_width(driver, DESKTOP)
+
+
+# -- 5. signing in keeps the click that asked for it; 7. reorder buttons name their item --------------
+def test_signing_in_from_add_adds_the_passage(browser: WebDriver,  # noqa: F811
+                                              curator_server: str) -> None:  # noqa: F811
+    driver = browser
+    driver.get(curator_server + "/?q=father")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".add-button"), \
+        "signed-out visitors are not offered Add once there are accounts"
+    link = driver.find_element(By.CSS_SELECTOR, "#results .sign-in-to-add")
+    passage_id = parse_qs(urlsplit(link.get_attribute("href")).query)["add"][0]
+    link.click()
+    wait_for(driver, lambda d: urlsplit(d.current_url).path == "/sign-in", "no sign-in page")
+    assert "Sign in to add the passage" in driver.find_element(By.CSS_SELECTOR, ".sign-in-purpose").text
+    hint = driver.find_element(By.CSS_SELECTOR, ".sign-in-form + .hint").text
+    assert "Ask your administrator" in hint and "kb users" not in driver.page_source
+    driver.find_element(By.ID, "username").send_keys("curator")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    wait_for(driver, lambda d: urlsplit(d.current_url).path.startswith("/collections/"),
+             "signing in did not go on to the collection")
+    assert "Added a passage of" in driver.find_element(By.CLASS_NAME, "flash").text
+    cited = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".citation a")]
+    assert any(href.endswith(f"#passage-{passage_id}") for href in cited), "the passage was added"
+    back = driver.find_element(By.LINK_TEXT, "Back to where you were").get_attribute("href")
+    assert back.endswith(f"/?q=father#passage-{passage_id}")
+    collection = driver.current_url.split("?")[0]
+    sign_out(driver)
+    driver.get(collection)
+    assert driver.find_elements(By.CSS_SELECTOR, ".collection-quote")
+    for summary in ("Rename", "Delete"):
+        assert not [s for s in driver.find_elements(By.CSS_SELECTOR, "details.manage summary")
+                    if s.text.startswith(summary)], f"{summary} is not offered when signed out"
+    assert not driver.find_elements(By.CSS_SELECTOR, ".item-actions button")
+
+
+def test_reorder_buttons_name_their_own_item(browser: WebDriver,  # noqa: F811
+                                             curator_server: str) -> None:  # noqa: F811
+    driver = browser
+    sign_in_with(driver, curator_server, "curator")
+    try:
+        driver.get(curator_server + "/?q=neglect")
+        wait_for(driver, lambda d: d.execute_script("return !!window.htmx"), "htmx did not load")
+        for button in driver.find_elements(By.CSS_SELECTOR, "#results .add-button")[:3]:
+            button.click()
+            wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".added-message"),
+                     "the passage was not added")
+        driver.find_element(By.CSS_SELECTOR, ".added-message a").click()
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".collection-item"),
+                 "the collection did not open")
+        items = driver.find_elements(By.CSS_SELECTOR, ".collection-item")
+        assert len(items) >= 3
+        for position, item in enumerate(items, start=1):
+            title = item.find_element(By.CSS_SELECTOR, ".citation a").text
+            names = [button.get_attribute("textContent").strip()
+                     for button in item.find_elements(By.CSS_SELECTOR, ".item-actions button")]
+            assert names and all(f": passage {position}, from “{title}”" in name for name in names), names
+        assert [b.get_attribute("textContent").split(":")[0] for b in
+                items[1].find_elements(By.CSS_SELECTOR, ".item-actions button")] == [
+            "Move up", "Move down", "Remove"]
+    finally:
+        sign_out(driver)
 
 
 PAGE_TYPES = [

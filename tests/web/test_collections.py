@@ -209,7 +209,7 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
         assert post(reader, "/collections/items", passage_id=str(added.id),
                     collection_id=str(collection_id)).status_code == 303
     anonymous = access_copy.test_client()
-    anonymous.token = csrf_token(anonymous, "/collections")
+    anonymous.token = csrf_token(anonymous)
     for client, seen in ((reader, True), (anonymous, False)):
         found = client.get(f"/api/collections/{collection_id}").get_json()["items"]
         assert (passage.text in [i["text"] for i in found]) is seen and len(found) == 1 + seen
@@ -230,7 +230,7 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
 
 def test_with_accounts_only_people_signed_in_change_collections(access_copy: Flask) -> None:
     anonymous = access_copy.test_client()
-    anonymous.token = csrf_token(anonymous, "/collections")
+    anonymous.token = csrf_token(anonymous)
     refused = post(anonymous, "/collections", name="Anyone's")
     assert refused.status_code == 303 and urlsplit(refused.location).path == "/sign-in"
     page = anonymous.get(refused.location).get_data(as_text=True)
@@ -247,3 +247,31 @@ def test_with_accounts_only_people_signed_in_change_collections(access_copy: Fla
     assert post(viewer, "/collections", name="A viewer's").status_code == 303
     names = [c["name"] for c in viewer.get("/api/collections").get_json()["collections"]]
     assert "A viewer's" in names
+
+
+def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(access_copy: Flask) -> None:
+    """Without JavaScript, from a page shown before signing out: the passage travels through
+    the sign-in form and is added once the person is signed in."""
+    kb = kb_of(access_copy)
+    passage = next(p for p in kb.store.passages()
+                   if not kb.store.document(p.document_id).meta.restricted)
+    anonymous = access_copy.test_client()
+    anonymous.token = csrf_token(anonymous)
+    refused = post(anonymous, "/collections/items", passage_id=str(passage.id),
+                   next="/?q=father")
+    assert refused.status_code == 303
+    asked = parse_qs(urlsplit(refused.location).query)
+    assert urlsplit(refused.location).path == "/sign-in" and asked["add"] == [str(passage.id)]
+    page = soup(anonymous.get(refused.location))
+    assert "Sign in to add the passage" in page.find(class_="sign-in-purpose").get_text()
+    assert page.find("input", attrs={"name": "add"})["value"] == str(passage.id)
+    form = {field["name"]: field.get("value", "") for field in page.select("form.sign-in-form input")}
+    done = anonymous.post("/sign-in", data={**form, "username": "curator", "password": PASSWORD})
+    assert done.status_code == 303 and urlsplit(done.location).path.startswith("/collections/")
+    collection_id = int(urlsplit(done.location).path.rsplit("/", 1)[1])
+    assert [i["text"] for i in items(anonymous, collection_id)][-1] == passage.text
+    shown = anonymous.get(done.location).get_data(as_text=True)
+    assert "Added a passage of" in shown and "Back to where you were" in shown
+    wrong = access_copy.test_client()
+    wrong.token = csrf_token(wrong, "/sign-in?add=99999999")
+    assert soup(wrong.get("/sign-in?add=99999999")).find(class_="sign-in-purpose") is None
