@@ -15,7 +15,7 @@ from web.knowledge import (
     visible_passage,
 )
 from web.presentation import active_filters
-from web.search import vary_on_htmx, wants_partial
+from web.search import typed_years, vary_on_htmx, wants_partial, without_year_range
 from web.security import ORIGINAL_HTML_POLICY
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -49,9 +49,14 @@ def index() -> Response:
     try:
         found_request = CatalogueRequest.from_params(request.args)
     except SearchRequestError as error:
-        typed = CatalogueRequest(SearchRequest(q=request.args.get("q", "")[:MAX_QUERY_CHARS]))
-        page = render_template(template, search=typed.search, request_=typed, response=None,
-                               error=str(error), filters=[], sorts=CATALOGUE_SORTS)
+        without_years = without_year_range(error)
+        typed = CatalogueRequest(without_years or SearchRequest(
+            q=request.args.get("q", "")[:MAX_QUERY_CHARS]))
+        response = catalogue(current_kb(), typed, include_restricted=can_see_restricted()) \
+            if without_years else None
+        page = render_template(template, search=typed.search, request_=typed, response=response,
+                               error=str(error), error_field=error.field,
+                               typed_years=typed_years(), filters=[], sorts=CATALOGUE_SORTS)
         return vary_on_htmx(make_response(page, 400))
     found = catalogue(current_kb(), found_request, include_restricted=can_see_restricted())
     found_request = found.request
