@@ -317,7 +317,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         collection = get_collection(kb.store, collection_id) if collection_id else None
         if collection is None:
             raise UsageError(f"no collection with the id or name {args.collection!r}")
-        pack = training_pack(kb, collection, include_restricted=args.include_restricted)
+        pack = training_pack(kb, collection, include_restricted=args.include_restricted,
+                             author=args.author or kb.settings.partnership)
     content = export(pack, args.format)
     if args.output is None:
         sys.stdout.write(content.decode())
@@ -429,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write here (default: standard output; required for docx and pdf)")
     sub.add_argument("--include-restricted", action="store_true",
                      help="keep passages of restricted documents (default: leave them out)")
+    sub.add_argument("--author", metavar="NAME",
+                     help="the trainer or partnership named as the files' author "
+                          "(default: KB_PARTNERSHIP)")
 
     sub = command("curate", cmd_curate, "Confirm, remove or add a theme on a passage.")
     sub.add_argument("action", choices=["confirm", "remove", "add"])

@@ -22,7 +22,8 @@ class Settings:
     default ``yes``), KB_BEHIND_PROXY (``yes``: trust one reverse proxy's
     X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
     for the matches of recent queries, reused when a search is refined or paged; 0 turns
-    the cache off; default 64).
+    the cache off; default 64), KB_PARTNERSHIP (the partnership running the service, named
+    as the author of training packs exported by no one signed in).
     """
 
     data_dir: Path = Path("instance")
@@ -32,6 +33,7 @@ class Settings:
     secure_cookies: bool = True
     behind_proxy: bool = False
     search_cache_mb: int = 64
+    partnership: str = ""
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None,
@@ -49,7 +51,8 @@ class Settings:
             require_sign_in=_flag(require_sign_in, "KB_REQUIRE_SIGN_IN", default=False),
             secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
             behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
-            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64))
+            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64),
+            partnership=" ".join(os.environ.get("KB_PARTNERSHIP", "").split())[:200])
 
     @property
     def db_path(self) -> Path:

@@ -168,6 +168,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE collection_items_new RENAME TO collection_items;
     CREATE INDEX collection_items_collection ON collection_items(collection_id, position);
     """,
+    # How a collection's training pack is grouped: by theme (optionally with one theme first)
+    # or in the trainer's own order.
+    """
+    ALTER TABLE collections ADD COLUMN grouping TEXT NOT NULL DEFAULT 'theme';
+    ALTER TABLE collections ADD COLUMN lead_theme TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ documents are shown, counted, changed and exported only for people who may see t
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,9 +21,11 @@ from kb.accounts import list_users
 from kb.collection import (
     Collection, CollectionError, CollectionItem, add_passage, collection_names, create_collection,
     delete_collection, get_collection, item_of_passage, list_collections, move_item,
-    remove_item, rename_collection, set_note,
+    remove_item, rename_collection, set_grouping, set_note,
 )
-from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
+from kb.export import (
+    FORMATS, STYLESHEET, TrainingPack, export, file_name, to_html, training_pack,
+)
 from kb.model import Document, Passage
 from web.account import AFTER_SIGN_IN, SIGN_IN_PURPOSE, safe_next
 from web.knowledge import can_see_restricted, current_kb, signed_in_user, visible_document
@@ -153,10 +156,21 @@ def show(collection_id: int) -> str:
     """A collection's passages in order, with notes, citations and the forms that change them."""
     collection = collection_or_404(collection_id)
     back = request.args.get("back")
-    return render_template("collection.html", collection=collection,
-                           items=collection.visible_items(can_see_restricted()),
+    items = collection.visible_items(can_see_restricted())
+    return render_template("collection.html", collection=collection, items=items,
+                           lead_choices=_lead_choices(items),
                            back=safe_next(back) if back else None, message=None,
                            is_target=(collection_target() or Target(0, "")).id == collection.id)
+
+
+def _lead_choices(items: list[CollectionItem]) -> list[tuple[str, str]]:
+    """The themes a pack could start with: those its passages carry, most carried first, then
+    the rest of the taxonomy."""
+    taxonomy = current_kb().taxonomy
+    carried = Counter(theme for item in items for theme in item.themes if theme in taxonomy.ids)
+    ordered = sorted(carried, key=lambda theme: (-carried[theme], taxonomy.ids.index(theme)))
+    ordered += [theme for theme in taxonomy.ids if theme not in carried]
+    return [(theme, taxonomy.label(theme)) for theme in ordered]
 
 
 @bp.post("/<int:collection_id>/rename")
@@ -299,13 +313,48 @@ def remove(collection_id: int, item_id: int) -> Response:
 
 
 # -- exports ----------------------------------------------------------------------------
+def _report_link(document_id: int, passage_id: int | None) -> str:
+    """The full address of a report's page, or of a passage on it."""
+    url = url_for("documents.show", document_id=document_id, _external=True)
+    return url + (f"#passage-{passage_id}" if passage_id is not None else "")
+
+
+def _pack(collection: Collection) -> TrainingPack:
+    """The collection as a training pack, for whoever is asking: linked to the reports, and
+    authored by the trainer signed in, else the partnership running the service."""
+    user = signed_in_user()
+    return training_pack(current_kb(), collection, include_restricted=can_see_restricted(),
+                         link=_report_link, author=user.username if user else
+                         current_kb().settings.partnership)
+
+
+@bp.post("/<int:collection_id>/grouping")
+def grouping(collection_id: int) -> Response:
+    """How the pack is grouped: by theme (a chosen theme first, or not) or in the trainer's order."""
+    collection = collection_or_404(collection_id)
+    chosen = request.form.get("grouping", "")
+    lead = request.form.get("lead_theme", "") if chosen == "lead" else ""
+    if chosen == "lead" and lead not in current_kb().taxonomy.ids:
+        flash("Choose the theme to put first.")
+        return _show(collection.id, "#grouping-heading")
+    try:
+        set_grouping(current_kb().store, collection.id, "theme" if chosen == "lead" else chosen,
+                     lead)
+    except CollectionError:
+        abort(400, description="Choose how to group the pack: by theme, a theme first, or in "
+                               "your order.")
+    flash("The pack will follow your order." if chosen == "order" else
+          f"The pack will start with “{current_kb().taxonomy.label(lead)}”." if lead else
+          "The pack will be grouped by theme.")
+    return _show(collection.id, "#grouping-heading")
+
+
 @bp.get("/<int:collection_id>/export.<file_format>")
 def export_file(collection_id: int, file_format: str) -> Response:
     """The collection as a training pack to download: Markdown, Word (DOCX), PDF or HTML."""
     if file_format not in FORMATS:
         abort(404, description="Collections can be exported as md, docx, pdf or html.")
-    pack = training_pack(current_kb(), collection_or_404(collection_id),
-                         include_restricted=can_see_restricted())
+    pack = _pack(collection_or_404(collection_id))
     return Response(export(pack, file_format), content_type=FORMATS[file_format][1], headers={
         "Content-Disposition": f'attachment; filename="{file_name(pack, file_format)}"'})
 
@@ -314,10 +363,10 @@ def export_file(collection_id: int, file_format: str) -> Response:
 def printable(collection_id: int) -> str:
     """The training pack as a page to print (or save as PDF from the browser)."""
     collection = collection_or_404(collection_id)
-    pack = training_pack(current_kb(), collection, include_restricted=can_see_restricted())
-    return to_html(pack, stylesheet=url_for("collections.pack_stylesheet"),
+    return to_html(_pack(collection), stylesheet=url_for("collections.pack_stylesheet"),
                    back=(url_for("collections.show", collection_id=collection.id),
-                         "Back to the collection"))
+                         "Back to the collection"),
+                   script=url_for("static", filename="app.js"))
 
 
 @bp.get("/training-pack.css")

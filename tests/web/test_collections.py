@@ -275,3 +275,96 @@ def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(access_cop
     wrong = access_copy.test_client()
     wrong.token = csrf_token(wrong, "/sign-in?add=99999999")
     assert soup(wrong.get("/sign-in?add=99999999")).find(class_="sign-in-purpose") is None
+
+
+def _pack_passages(app: Flask) -> list:
+    """Three passages for a "Seeing the men" pack: one about fathers and babies, then two
+    about babies alone, from two or more reports (so babies is the theme shared most)."""
+    passages = kb_of(app).store.passages()
+    both = next(p for p in passages if {"babies", "fathers-male-carers"} <= set(p.themes))
+    babies = [p for p in passages if "babies" in p.themes and "fathers-male-carers" not in p.themes
+              and p.document_id != both.document_id]
+    return [both, babies[0], babies[1]]
+
+
+def test_the_trainer_chooses_how_the_pack_is_grouped(visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor, "Seeing the men")
+    chosen = _pack_passages(writable_app)
+    for passage in chosen:
+        post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
+
+    def sections() -> list[tuple[str, int]]:
+        page = soup(visitor.get(f"/collections/{collection_id}/print"))
+        return [(section.h2.get_text(), len(section.select("figure.quotation")))
+                for section in page.select("section.theme-section")]
+
+    assert sections()[0][0] == "Babies and infants", "today's grouping: the theme shared most"
+    page = soup(visitor.get(f"/collections/{collection_id}"))
+    assert page.find("input", attrs={"name": "grouping", "value": "theme"}).has_attr("checked")
+    assert page.find("select", attrs={"name": "lead_theme"}).option["value"] in chosen[0].themes
+    response = post(visitor, f"/collections/{collection_id}/grouping", grouping="lead",
+                    lead_theme="fathers-male-carers")
+    assert response.status_code == 303
+    assert sections() == [("Fathers and male carers", 1), ("Babies and infants", 2)]
+    post(visitor, f"/collections/{collection_id}/grouping", grouping="order")
+    page = soup(visitor.get(f"/collections/{collection_id}/print"))
+    assert [s.h2.get_text() for s in page.select("section.theme-section")] == ["Passages"]
+    assert [f.blockquote.get_text() for f in page.select("figure.quotation")] == [
+        p.text for p in chosen], "the trainer's own order"
+    markdown = visitor.get(f"/collections/{collection_id}/export.md").get_data(as_text=True)
+    assert "in the trainer's order" in markdown
+    assert post(visitor, f"/collections/{collection_id}/grouping", grouping="sideways").status_code == 400
+
+
+def test_sources_are_numbered_as_they_appear_and_link_to_the_report(
+        visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor, "Sources")
+    chosen = _pack_passages(writable_app)
+    for passage in chosen:
+        post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
+    post(visitor, f"/collections/{collection_id}/grouping", grouping="order")
+    page = soup(visitor.get(f"/collections/{collection_id}/print"))
+    cited = [int(f.figcaption.find("a", href=lambda h: h.startswith("#source-"))["href"]
+                 .removeprefix("#source-")) for f in page.select("figure.quotation")]
+    first_appearance = list(dict.fromkeys(cited))
+    assert first_appearance == list(range(1, len(first_appearance) + 1))
+    for figure, passage in zip(page.select("figure.quotation"), chosen):
+        link = figure.figcaption.find("a", string="in the report")
+        assert link["href"].endswith(f"/documents/{passage.document_id}#passage-{passage.id}")
+        assert "\u00a0" in figure.cite.get_text(), "“p. 3” is kept on one line"
+    for source in page.select(".sources li"):
+        assert "/documents/" in source.find("a", string="Report page")["href"]
+    assert page.find("button", attrs={"data-print": True}).get_text() == "Print this pack"
+    assert page.find("script", src="/static/app.js")
+    briefing = soup(visitor.get("/themes/babies/briefing"))
+    assert briefing.find("button", attrs={"data-print": True})
+    document = docx.Document(io.BytesIO(visitor.get(f"/collections/{collection_id}/export.docx").data))
+    links = [rel.target_ref for rel in document.part.rels.values() if "hyperlink" in rel.reltype]
+    assert any(f"#passage-{chosen[0].id}" in link for link in links)
+    assert all("p.\u00a0" in p.text for p in document.paragraphs if p.text.startswith("— "))
+
+
+def test_word_files_name_the_trainer_or_the_partnership(access_copy: Flask, corpus_data: Path,
+                                                        tmp_path: Path) -> None:
+    trainer = access_copy.test_client()
+    sign_in(trainer, "curator", PASSWORD)
+    trainer.token = csrf_token(trainer, "/collections")
+    collection_id = start(trainer, "Named")
+    properties = docx.Document(io.BytesIO(
+        trainer.get(f"/collections/{collection_id}/export.docx").data)).core_properties
+    assert properties.author == properties.last_modified_by == "curator"
+    shutil.copytree(corpus_data, tmp_path / "partnership")
+    partnership = make_app(tmp_path / "partnership", partnership="Northmoor Safeguarding Partnership")
+    try:
+        visitor = partnership.test_client()
+        visitor.token = csrf_token(visitor, "/collections")
+        collection_id = start(visitor, "Anyone's")
+        properties = docx.Document(io.BytesIO(
+            visitor.get(f"/collections/{collection_id}/export.docx").data)).core_properties
+        assert properties.author == "Northmoor Safeguarding Partnership"
+        assert "python-docx" not in (properties.author, properties.last_modified_by,
+                                     properties.comments)
+        pdf = PdfReader(io.BytesIO(visitor.get(f"/collections/{collection_id}/export.pdf").data))
+        assert pdf.metadata.author == "Northmoor Safeguarding Partnership"
+    finally:
+        close_app(partnership)

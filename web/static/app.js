@@ -135,6 +135,15 @@
   document.addEventListener("htmx:historyRestore", setUpFilterToggle);
   setUpFilterToggle();
 
+  // Print buttons (hidden without JavaScript, where the browser's own Print command serves).
+  function showPrintButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+  showPrintButtons();
+
   // History restores replace the body: show the shortcut setting again.
   document.addEventListener("htmx:historyRestore", showShortcutSetting);
   showShortcutSetting();
