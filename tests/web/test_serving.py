@@ -35,7 +35,8 @@ def test_make_serve_runs_gunicorn_and_ctrl_c_stops_it(corpus_data: Path, tmp_pat
     port = free_port()
     server = subprocess.Popen(
         ["make", "--no-print-directory", "serve", f"KB_DATA={data}", f"PORT={port}"], cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "KB_WARM": "no"})  # warming is tested in tests/web/test_warm.py
     try:
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
