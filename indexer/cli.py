@@ -267,7 +267,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 
     filters = TrendFilters(kind=tuple(args.kind or ()), publisher=tuple(args.publisher or ()),
                            scope=tuple(args.scope or ()), year_from=args.year_from,
-                           year_to=args.year_to)
+                           year_to=args.year_to, area=tuple(args.area or ()))
 
     def link(request: SearchRequest) -> str:
         """The search behind a count, as an address on the web app."""
@@ -417,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--csv", action="store_true", help="one row per theme, year and scope")
     sub.add_argument("--kind", action="append", choices=KINDS)
     sub.add_argument("--publisher", action="append", metavar="NAME")
+    sub.add_argument("--area", action="append", metavar="AREA",
+                     help="the place served, whatever its publisher's name (kb/areas.toml)")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
     sub.add_argument("--year-from", type=int)
     sub.add_argument("--year-to", type=int)

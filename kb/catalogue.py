@@ -18,14 +18,14 @@ from kb.similarity import memoised
 from kb.text import fold
 
 #: The facets a document has (a theme: any of its passages carries it), in display order.
-CATALOGUE_FACETS: tuple[str, ...] = ("theme", "scope", "kind", "year", "publisher")
+CATALOGUE_FACETS: tuple[str, ...] = ("theme", "scope", "kind", "year", "area", "publisher")
 #: Sort orders and their labels.
 CATALOGUE_SORTS: dict[str, str] = {
     "newest": "Newest first", "oldest": "Oldest first", "title": "Title (A to Z)",
     "publisher": "Publisher (A to Z)", "pages": "Longest first",
 }
 TOP_THEMES = 3
-CSV_COLUMNS = ("id", "title", "publisher", "year", "kind", "scope", "pages", "passages",
+CSV_COLUMNS = ("id", "title", "publisher", "area", "year", "kind", "scope", "pages", "passages",
                "top_themes", "url")
 
 
@@ -94,7 +94,7 @@ class Catalogue:
 def entry_dict(entry: CatalogueEntry, label: Callable[[str], str],
                url: Callable[[Document], str]) -> dict:
     meta, document = entry.document.meta, entry.document
-    return {"id": document.id, "title": meta.title, "publisher": meta.publisher,
+    return {"id": document.id, "title": meta.title, "publisher": meta.publisher, "area": meta.area,
             "year": meta.year, "kind": meta.kind, "scope": meta.scope,
             "page_count": document.page_count, "passage_count": document.passage_count,
             "top_themes": [{"id": theme, "label": label(theme), "passages": count}
@@ -110,7 +110,7 @@ def catalogue_csv(entries: list[CatalogueEntry], label: Callable[[str], str],
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         meta, document = entry.document.meta, entry.document
-        writer.writerow((document.id, meta.title, meta.publisher, meta.year or "",
+        writer.writerow((document.id, meta.title, meta.publisher, meta.area, meta.year or "",
                          KIND_LABELS.get(meta.kind, meta.kind), meta.scope, document.page_count,
                          document.passage_count,
                          "; ".join(label(theme) for theme, _ in entry.top_themes), url(document)))

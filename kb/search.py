@@ -27,6 +27,7 @@ FACET_PARAMS: dict[str, str] = {
     "kind": "kind",
     "year": "year",
     "publisher": "publisher",
+    "area": "area",
     "age_group": "age",
     "passage_type": "type",
     "agency": "agency",
@@ -38,6 +39,7 @@ FACET_LABELS: dict[str, str] = {
     "kind": "Kind of document",
     "year": "Year",
     "publisher": "Publisher",
+    "area": "Area",
     "age_group": "Child's age",
     "passage_type": "Passage type",
     "agency": "Agency",
@@ -72,6 +74,7 @@ class SearchRequest:
     kind: tuple[str, ...] = ()
     year: tuple[str, ...] = ()
     publisher: tuple[str, ...] = ()
+    area: tuple[str, ...] = ()
     age_group: tuple[str, ...] = ()
     passage_type: tuple[str, ...] = ()
     agency: tuple[str, ...] = ()

@@ -23,7 +23,8 @@ class Settings:
     X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
     for the matches of recent queries, reused when a search is refined or paged; 0 turns
     the cache off; default 64), KB_PARTNERSHIP (the partnership running the service, named
-    as the author of training packs exported by no one signed in).
+    as the author of training packs exported by no one signed in), KB_OUR_AREA (its area, as
+    kb/areas.toml names it: offered as "our area" in filters).
     """
 
     data_dir: Path = Path("instance")
@@ -34,6 +35,7 @@ class Settings:
     behind_proxy: bool = False
     search_cache_mb: int = 64
     partnership: str = ""
+    our_area: str = ""  # the area of the partnership running the service (kb.areas)
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None,
@@ -52,7 +54,8 @@ class Settings:
             secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
             behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
             search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64),
-            partnership=" ".join(os.environ.get("KB_PARTNERSHIP", "").split())[:200])
+            partnership=" ".join(os.environ.get("KB_PARTNERSHIP", "").split())[:200],
+            our_area=" ".join(os.environ.get("KB_OUR_AREA", "").split())[:200])
 
     @property
     def db_path(self) -> Path:

@@ -34,12 +34,13 @@ class TrendFilters:
     scope: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    area: tuple[str, ...] = ()  # the places served (kb.areas), whatever the publisher's name
 
     @classmethod
     def from_search(cls, request: SearchRequest) -> "TrendFilters":
         """The filters of a search request read from URL parameters (the same names)."""
         return cls(kind=request.kind, publisher=request.publisher, scope=request.scope,
-                   year_from=request.year_from, year_to=request.year_to)
+                   year_from=request.year_from, year_to=request.year_to, area=request.area)
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -51,7 +52,7 @@ class TrendFilters:
         """The search whose results are the passages counted for ``theme_id`` (in one year
         and scope when given) under these filters."""
         return SearchRequest(
-            theme=(theme_id,), kind=self.kind, publisher=self.publisher,
+            theme=(theme_id,), kind=self.kind, publisher=self.publisher, area=self.area,
             scope=(scope,) if scope else self.scope,
             year=(str(year),) if year is not None else (),
             year_from=self.year_from if year is None else None,
@@ -68,6 +69,9 @@ class TrendFilters:
             if values:
                 clauses.append(f"d.{column} IN ({','.join('?' * len(values))})")
                 params += values
+        if self.area:  # area_of: the SQL function kb.store.Store defines
+            clauses.append(f"area_of(d.area, d.publisher, d.scope) IN ({','.join('?' * len(self.area))})")
+            params += self.area
         if self.year_from is not None:
             clauses.append("d.year >= ?")
             params.append(self.year_from)
@@ -85,6 +89,7 @@ class FilterChoices:
     publishers: list[str]
     first_year: int | None
     last_year: int | None
+    areas: list[str] = field(default_factory=list)
 
 
 def filter_choices(kb: KnowledgeBase, include_restricted: bool = False) -> FilterChoices:
@@ -100,7 +105,7 @@ def filter_choices(kb: KnowledgeBase, include_restricted: bool = False) -> Filte
     kinds = sorted(values("kind"),
                    key=lambda kind: KINDS.index(kind) if kind in KINDS else len(KINDS))
     return FilterChoices(kinds=kinds, publishers=values("publisher"), first_year=first,
-                         last_year=last)
+                         last_year=last, areas=values("area_of(area, publisher, scope)"))
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ class Trends:
 
 def csv_file_name(filters: TrendFilters, layout: str = "long") -> str:
     """A download's name saying what it holds: ``theme-trends-cspr-local-2020-2025-wide.csv``."""
-    parts = ["theme-trends", *filters.kind, *filters.scope, *filters.publisher]
+    parts = ["theme-trends", *filters.area, *filters.kind, *filters.scope, *filters.publisher]
     if filters.year_from is not None or filters.year_to is not None:
         parts.append(f"{filters.year_from or 'start'}-{filters.year_to or 'end'}")
     if layout != "long":
@@ -218,8 +223,8 @@ def _rounded(share: float | None) -> float | None:
 
 def _filters_dict(filters: TrendFilters) -> dict:
     return {"kind": list(filters.kind), "publisher": list(filters.publisher),
-            "scope": list(filters.scope), "year_from": filters.year_from,
-            "year_to": filters.year_to}
+            "area": list(filters.area), "scope": list(filters.scope),
+            "year_from": filters.year_from, "year_to": filters.year_to}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def trend_filters() -> TrendFilters:
 def filter_params(filters: TrendFilters) -> list[tuple[str, str]]:
     """URL parameters for ``filters``."""
     return SearchRequest(kind=filters.kind, publisher=filters.publisher, scope=filters.scope,
-                         year_from=filters.year_from, year_to=filters.year_to).to_params()
+                         area=filters.area, year_from=filters.year_from,
+                         year_to=filters.year_to).to_params()
 
 
 def trends_url(endpoint: str, filters: TrendFilters, **values: object) -> str:

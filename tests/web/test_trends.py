@@ -143,7 +143,7 @@ def test_a_theme_briefing_fits_a_meeting(client: FlaskClient, app: Flask) -> Non
     rows = page.find("table", class_="briefing-table").tbody("tr")
     assert [row.th.get_text() for row in rows] == [str(y) for y in trends.years]
     for row, year in zip(rows, trends.years):
-        assert [int(td.get_text()) for td in row("td")] == [
+        assert [int(td.a.get_text()) for td in row("td")] == [
             getattr(trends.cell(THEME, year, scope), measure)
             for measure in ("documents", "passages") for scope in trends.scopes]
     for heading in ("finding-heading", "recommendation-heading"):
@@ -239,3 +239,28 @@ def test_the_wide_csv_is_named_after_its_filters(client: FlaskClient, app: Flask
     page = soup(client.get("/trends?scope=local"))
     assert any("layout=wide" in a["href"] and "scope=local" in a["href"]
                for a in page.select("p.download a"))
+
+
+def test_areas_group_publishers_and_our_area_is_one_click(corpus_data) -> None:
+    from tests.web.conftest import close_app, make_app
+
+    app = make_app(corpus_data, our_area="Northmoor")
+    try:
+        client = app.test_client()
+        page = soup(client.get("/trends"))
+        link = page.find("a", string="Our area only (Northmoor)")
+        assert link and ("area", "Northmoor") in parse_qsl(urlsplit(link["href"]).query)
+        ours = soup(client.get(link["href"]))
+        assert ours.find("input", attrs={"name": "area", "value": "Northmoor"}).has_attr("checked")
+        kb = kb_of(app)
+        northmoor = [d for d in kb.store.documents() if d.meta.area == "Northmoor"]
+        assert len({d.meta.publisher for d in northmoor}) == 2, "a Board and a Partnership"
+        found = client.get("/api/trends?area=Northmoor").get_json()
+        assert sum(p["documents"] for p in found["published"]) == len(northmoor)
+        assert found["filters"]["area"] == ["Northmoor"]
+        search = soup(client.get("/?q=father"))
+        label = search.find("input", attrs={"name": "area", "value": "Northmoor"}).find_next("label")
+        assert "(our area)" in label.get_text()
+        assert all(c["search_url"].count("area=Northmoor") == 1 for c in found["cells"][:5])
+    finally:
+        close_app(app)
