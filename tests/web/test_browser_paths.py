@@ -192,18 +192,33 @@ def test_reorder_buttons_name_their_own_item(browser: WebDriver,  # noqa: F811
 
 PAGE_TYPES = [
     "/", "/?q=father", "/?q=father&scope=local&year_from=2025&year_to=2020", "/documents/1",
-    "/documents?sort=year", "/themes", "/themes/babies", "/themes/babies/briefing", "/trends",
+    "/documents?sort=title", "/themes", "/themes/babies", "/themes/babies/briefing", "/trends",
     "/trends/fathers-male-carers", "/recommendations?q=father", "/collections", "/sign-in",
     "/documents/1/passages/5/similar", "/no-such-page",
 ]
 
 
-def test_no_page_scrolls_sideways_at_320_pixels(browser: WebDriver, server: str) -> None:  # noqa: F811
+#: Pages of the copy with accounts and a collection (seen signed out).
+ACCOUNT_PAGES = ["/collections/1", "/collections/1/print", "/sign-in?add=5&next=/"]
+
+
+def test_trend_filters_are_not_cut_short_by_scroll_boxes(browser: WebDriver,  # noqa: F811
+                                                         server: str) -> None:  # noqa: F811
+    browser.get(server + "/trends")
+    lists = browser.find_elements(By.CSS_SELECTOR, ".trend-filters .facet-values")
+    assert len(lists) >= 3
+    assert all(browser.execute_script("return arguments[0].scrollHeight <= arguments[0].clientHeight",
+                                      values) for values in lists), "every choice is in view"
+
+
+def test_no_page_scrolls_sideways_at_320_pixels(browser: WebDriver, server: str,  # noqa: F811
+                                                curator_server: str) -> None:  # noqa: F811
     set_width(browser, SMALL_PHONE)
     try:
         wide = {}
-        for path in PAGE_TYPES:
-            browser.get(server + path)
+        for path in [server + path for path in PAGE_TYPES] + [curator_server + path
+                                                              for path in ACCOUNT_PAGES]:
+            browser.get(path)
             if horizontal_overflow(browser) > 0:
                 wide[path] = horizontal_overflow(browser)
         assert wide == {}
@@ -213,12 +228,14 @@ def test_no_page_scrolls_sideways_at_320_pixels(browser: WebDriver, server: str)
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_every_page_type_passes_axe_with_colour_contrast_reviewed(
-        browser: WebDriver, server: str, axe_script: str, width: int) -> None:  # noqa: F811
+        browser: WebDriver, server: str, curator_server: str, axe_script: str,  # noqa: F811
+        width: int) -> None:
     set_width(browser, width)
     try:
         problems = {}
-        for path in PAGE_TYPES:
-            browser.get(server + path)
+        for path in [server + path for path in PAGE_TYPES] + [curator_server + path
+                                                              for path in ACCOUNT_PAGES]:
+            browser.get(path)
             found = accessibility_problems(browser, axe_script)
             if found:
                 problems[path] = found
