@@ -251,7 +251,7 @@ def add_after_sign_in(form: Mapping[str, str]) -> Response | None:
     """After signing in from "Sign in to add": the passage the click asked for is added to the
     collection passages go to (a new one when there is none), and the collection is shown.
     None when the sign-in carried no passage to add."""
-    if not form.get("add"):
+    if not form.get("add") or pending_addition(form) is None:  # gone, or not to be seen
         return None
     passage, document = _passage_to_add(form["add"])
     target, already = _add(passage, document, collection_target())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 
@@ -73,13 +74,15 @@ class Warming:
     def _run(self) -> None:
         warmed = None
         while not self._stop.is_set():
-            version = data_version(self._kb)
-            if version != warmed:
-                try:
+            try:
+                version = data_version(self._kb)
+                if version != warmed:
                     warm(self._kb, stop=self._stop)
                     warmed = version
-                except Exception:  # a warming failure must never stop the server
-                    log.exception("warming the knowledge base's slow answers failed")
+            except sqlite3.ProgrammingError:  # the knowledge base was closed: nothing to warm
+                return
+            except Exception:  # a warming failure must never stop the server
+                log.exception("warming the knowledge base's slow answers failed")
             self._stop.wait(RECHECK_SECONDS)
 
     def stop(self, timeout: float = 120.0) -> None:
