@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 KB_DATA ?= instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# gunicorn: a process per CPU and one more (searching is CPU-bound Python), a few threads each
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+THREADS ?= 4
 
 .PHONY: run test index serve bench clean
 
@@ -18,7 +21,13 @@ index: $(BIN)/kb
 	KB_DATA=$(KB_DATA) $(BIN)/kb index corpus/
 
 run: index
-	KB_DATA=$(KB_DATA) $(BIN)/kb serve --host $(HOST) --port $(PORT)
+	@$(MAKE) --no-print-directory serve
+
+# The production server the project depends on; Ctrl-C stops it (gunicorn shuts down on SIGINT).
+serve: $(BIN)/kb
+	@echo "Serving http://$(HOST):$(PORT) with $(WORKERS) gunicorn workers; press Ctrl-C to stop."
+	KB_DATA=$(KB_DATA) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--threads $(THREADS) --graceful-timeout 5 --access-logfile - 'web:create_app()'
 
 AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
 

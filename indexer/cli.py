@@ -399,7 +399,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 
     filters = TrendFilters(kind=tuple(args.kind or ()), publisher=tuple(args.publisher or ()),
                            scope=tuple(args.scope or ()), year_from=args.year_from,
-                           year_to=args.year_to)
+                           year_to=args.year_to, area=tuple(args.area or ()))
 
     def link(request: SearchRequest) -> str:
         """The search behind a count, as an address on the web app."""
@@ -454,7 +454,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         collection = get_collection(kb.store, collection_id) if collection_id else None
         if collection is None:
             raise UsageError(f"no collection with the id or name {args.collection!r}")
-        pack = training_pack(kb, collection, include_restricted=args.include_restricted)
+        pack = training_pack(kb, collection, include_restricted=args.include_restricted,
+                             author=args.author or kb.settings.partnership)
     content = export(pack, args.format)
     if args.output is None:
         text = content.decode()
@@ -581,6 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--csv", action="store_true", help="one row per theme, year and scope")
     sub.add_argument("--kind", action="append", choices=KINDS)
     sub.add_argument("--publisher", action="append", metavar="NAME")
+    sub.add_argument("--area", action="append", metavar="AREA",
+                     help="the place served, whatever its publisher's name (kb/areas.toml)")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
     sub.add_argument("--year-from", type=_year)
     sub.add_argument("--year-to", type=_year)
@@ -594,6 +597,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write here (default: standard output; required for docx and pdf)")
     sub.add_argument("--include-restricted", action="store_true",
                      help="keep passages of restricted documents (default: leave them out)")
+    sub.add_argument("--author", metavar="NAME",
+                     help="the trainer or partnership named as the files' author "
+                          "(default: KB_PARTNERSHIP)")
 
     sub = command("curate", cmd_curate, "Confirm, remove or add a theme on a passage.")
     sub.add_argument("action", choices=["confirm", "remove", "add"])

@@ -19,6 +19,8 @@ from kb.text import clean
 
 CATALOGUE_NAME = "catalogue.csv"
 CATALOGUE_COLUMNS = ["file", "title", "publisher", "year", "kind", "scope", "restricted"]
+#: Columns a catalogue may add after those (an empty cell: the publisher's area, kb/areas.toml).
+OPTIONAL_COLUMNS = ["area"]
 TRUE_WORDS = frozenset({"yes", "true", "1", "y"})
 FALSE_WORDS = frozenset({"no", "false", "0", "n", ""})
 YEAR_RANGE = range(1950, 2100)
@@ -89,17 +91,19 @@ def read_catalogue(folder: Path) -> dict[str, dict[str, str]]:
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogueError(f"{path}: cannot be read: {error}") from error
     reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if [column.strip() for column in header or []] != CATALOGUE_COLUMNS:
-        raise CatalogueError(f"{path}, line 1: the columns must be exactly {','.join(CATALOGUE_COLUMNS)}")
+    header = [column.strip() for column in next(reader, None) or []]
+    columns = header if header in (CATALOGUE_COLUMNS, CATALOGUE_COLUMNS + OPTIONAL_COLUMNS) else None
+    if columns is None:
+        raise CatalogueError(f"{path}, line 1: the columns must be exactly {','.join(CATALOGUE_COLUMNS)}"
+                             f" (and, if you wish, {','.join(OPTIONAL_COLUMNS)})")
     rows: dict[str, dict[str, str]] = {}
     for cells in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(CATALOGUE_COLUMNS):
-            raise CatalogueError(f"{path}, line {line}: expected {len(CATALOGUE_COLUMNS)} values, found {len(cells)}")
-        row = {column: cell.strip() for column, cell in zip(CATALOGUE_COLUMNS, cells)}
+        if len(cells) != len(columns):
+            raise CatalogueError(f"{path}, line {line}: expected {len(columns)} values, found {len(cells)}")
+        row = {column: cell.strip() for column, cell in zip(columns, cells)}
         problem = _check_row(row)
         if problem:
             raise CatalogueError(f"{path}, line {line}: {problem}")
@@ -217,7 +221,8 @@ def resolve_metadata(path: Path, extracted: Extracted, catalogue_row: dict[str, 
     restricted = _parse_bool(_first(row.get("restricted"), declared.get("restricted")))
     title, publisher = _cleaned(title), _cleaned(publisher)
     return DocumentMeta(title=title, publisher=publisher, year=year, kind=kind, scope=scope,
-                        restricted=bool(restricted))
+                        restricted=bool(restricted),
+                        area=" ".join(_first(row.get("area"), declared.get("area")).split()))
 
 
 def catalogue_corrections(row: dict[str, str] | None, meta: DocumentMeta) -> DocumentMeta | None:
@@ -235,6 +240,7 @@ def catalogue_corrections(row: dict[str, str] | None, meta: DocumentMeta) -> Doc
         year=_year(row.get("year", "")) or meta.year,
         kind=row.get("kind") if row.get("kind") in KINDS else meta.kind,
         scope=row.get("scope") if row.get("scope") in SCOPES else meta.scope,
-        restricted=meta.restricted or bool(_parse_bool(row.get("restricted", ""))))
+        restricted=meta.restricted or bool(_parse_bool(row.get("restricted", ""))),
+        area=" ".join(_first(row.get("area")).split()) or meta.area)
     return corrected if corrected != meta else None
 

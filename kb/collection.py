@@ -61,6 +61,11 @@ class CollectionItem:
         return self.passage_id is None
 
 
+#: How a training pack is grouped: under the theme each passage shares most with the rest
+#: (with ``lead_theme``, the passages carrying it first), or in the trainer's own order.
+GROUPINGS = ("theme", "order")
+
+
 @dataclass
 class Collection:
     id: int
@@ -69,6 +74,8 @@ class Collection:
     updated_at: str
     items: list[CollectionItem]
     owner: str | None = None  # who started it (None: before there were accounts)
+    grouping: str = "theme"
+    lead_theme: str = ""  # with grouping "theme": the theme whose passages come first
 
     def visible_items(self, include_restricted: bool) -> list[CollectionItem]:
         return [item for item in self.items if include_restricted or not item.restricted]
@@ -98,6 +105,19 @@ def rename_collection(store: Store, collection_id: int, name: str) -> bool:
         cursor = store.conn.execute(
             "UPDATE collections SET name = ?, updated_at = ? WHERE id = ?",
             (_clean_name(name), utc_now(), collection_id))
+    return cursor.rowcount > 0
+
+
+def set_grouping(store: Store, collection_id: int, grouping: str, lead_theme: str = "") -> bool:
+    """How the collection's training pack is grouped (one of ``GROUPINGS``; ``lead_theme``
+    only with "theme")."""
+    if grouping not in GROUPINGS:
+        raise CollectionError(f"a pack is grouped by {' or '.join(GROUPINGS)}, not {grouping!r}")
+    with store.transaction():
+        cursor = store.conn.execute(
+            "UPDATE collections SET grouping = ?, lead_theme = ?, updated_at = ? WHERE id = ?",
+            (grouping, lead_theme.strip()[:100] if grouping == "theme" else "", utc_now(),
+             collection_id))
     return cursor.rowcount > 0
 
 
@@ -261,4 +281,5 @@ def get_collection(store: Store, collection_id: int) -> Collection | None:
             restricted=restricted or bool(live and live[2]),
             passage_id=live[0] if live else None, document_id=live[1] if live else None))
     return Collection(id=row["id"], name=row["name"], created_at=row["created_at"],
-                      updated_at=row["updated_at"], items=items, owner=row["owner"])
+                      updated_at=row["updated_at"], items=items, owner=row["owner"],
+                      grouping=row["grouping"], lead_theme=row["lead_theme"])

@@ -52,6 +52,7 @@ FACETS: dict[str, bool] = {
     "kind": False,
     "year": False,
     "publisher": False,
+    "area": False,
     "age_group": True,
     "passage_type": False,
     "agency": True,
@@ -98,6 +99,7 @@ def _schema() -> Schema:
         kind=ID,
         year=NUMERIC(int, sortable=True),
         publisher=ID,
+        area=ID,
         age_group=KEYWORD(commas=True),
         passage_type=ID,
         agency=KEYWORD(commas=True),
@@ -164,6 +166,7 @@ def _document_fields(passage: Passage, document: Document) -> dict:
         "kind": meta.kind,
         "year": int(meta.year or 0),
         "publisher": meta.publisher,
+        "area": meta.area,
         "age_group": ",".join(passage.age_groups),
         "passage_type": passage.passage_type,
         "agency": ",".join(passage.agencies),
@@ -845,7 +848,7 @@ def _matched_words(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> 
 
 def _is_current(schema: Schema) -> bool:
     """Whether an index's schema is the one this version writes and reads."""
-    return "reference" in schema and all(
+    return "reference" in schema and "area" in schema and all(
         name in schema and schema[name].column_type for name in COLUMNS)
 
 

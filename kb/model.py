@@ -34,6 +34,9 @@ class DocumentMeta:
     kind: str = "other"
     scope: str = "local"
     restricted: bool = False
+    #: The place a local document's partnership serves: as declared (catalogue, front matter),
+    #: else from its publisher (``kb.areas``); "" for national documents.
+    area: str = ""
 
 
 @dataclass

@@ -27,6 +27,7 @@ FACET_PARAMS: dict[str, str] = {
     "kind": "kind",
     "year": "year",
     "publisher": "publisher",
+    "area": "area",
     "age_group": "age",
     "passage_type": "type",
     "agency": "agency",
@@ -38,6 +39,7 @@ FACET_LABELS: dict[str, str] = {
     "kind": "Kind of document",
     "year": "Year",
     "publisher": "Publisher",
+    "area": "Area",
     "age_group": "Child's age",
     "passage_type": "Passage type",
     "agency": "Agency",
@@ -54,7 +56,12 @@ _FACET_TABLES = {"agency": "agencies", "age_group": "age_groups", "passage_type"
 
 
 class SearchRequestError(ValueError):
-    """A parameter that cannot be used; the message says which and why."""
+    """A parameter that cannot be used; the message says which and why, and ``field`` names
+    the form field to correct when it is one a person types into."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class SearchRequest:
     kind: tuple[str, ...] = ()
     year: tuple[str, ...] = ()
     publisher: tuple[str, ...] = ()
+    area: tuple[str, ...] = ()
     age_group: tuple[str, ...] = ()
     passage_type: tuple[str, ...] = ()
     agency: tuple[str, ...] = ()
@@ -120,8 +128,12 @@ class SearchRequest:
         for year in facet_values["year"]:
             if not year.isdigit():
                 raise SearchRequestError(f"year must be a whole number, not {year[:20]!r}")
-        return cls(q=query_text, sort=sort,
-                   year_from=number("year_from", 0, 9999), year_to=number("year_to", 0, 9999),
+        year_from, year_to = number("year_from", 0, 9999), number("year_to", 0, 9999)
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise SearchRequestError(
+                f"The year range is the wrong way round: ‘from’ ({year_from}) must be the same "
+                f"as ‘to’ ({year_to}) or before it.", field="year_from")
+        return cls(q=query_text, sort=sort, year_from=year_from, year_to=year_to,
                    page=number("page", 1, 10_000) or 1,
                    per_page=number("per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,
                    **facet_values)

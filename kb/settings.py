@@ -24,7 +24,10 @@ class Settings:
     X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
     for the matches of recent queries, reused when a search is refined or paged; 0 turns
     the cache off; default 64), KB_BASE_URL (the public address links in the API and CSV
-    are built on, e.g. ``https://kb.example.org``; unset, they are paths on this site).
+    are built on, e.g. ``https://kb.example.org``; unset, they are paths on this site),
+    KB_PARTNERSHIP (the partnership running the service, named
+    as the author of training packs exported by no one signed in), KB_OUR_AREA (its area, as
+    kb/areas.toml names it: offered as "our area" in filters).
 
     The data directory and the taxonomy file are made absolute once, when the settings are
     made, so nothing later reads them against another working directory.
@@ -38,6 +41,8 @@ class Settings:
     behind_proxy: bool = False
     search_cache_mb: int = 64
     base_url: str = ""
+    partnership: str = ""
+    our_area: str = ""  # the area of the partnership running the service (kb.areas)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(os.path.abspath(self.data_dir)))
@@ -62,7 +67,9 @@ class Settings:
             secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
             behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
             search_cache_mb=_whole_number("KB_SEARCH_CACHE_MB", default=64),
-            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""))
+            base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""),
+            partnership=" ".join(os.environ.get("KB_PARTNERSHIP", "").split())[:200],
+            our_area=" ".join(os.environ.get("KB_OUR_AREA", "").split())[:200])
 
     def check_data_dir(self) -> None:
         """Raise DataDirError when the data directory cannot be one (it is a file, say)."""

@@ -78,7 +78,7 @@ _memo_lock = threading.Lock()
 def memoised(kb: KnowledgeBase, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, or its value from an earlier call with the same ``key`` if the
     knowledge base's data has not changed since (the least recently used are dropped)."""
-    version = _data_version(kb)
+    version = data_version(kb)
     with _memo_lock:
         seen, values = _memos.get(kb, (None, None))
         if seen != version or values is None:
@@ -95,7 +95,7 @@ def memoised(kb: KnowledgeBase, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
-def _data_version(kb: KnowledgeBase) -> tuple[int, int]:
+def data_version(kb: KnowledgeBase) -> tuple[int, int]:
     """Changes whenever the database does: SQLite's count of other connections' commits
     and this connection's count of changed rows. The search index only changes after
     the database does (its queue is emptied once the index has the changes)."""

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kb.areas import Areas, load_areas
 from kb.model import Document, DocumentMeta, Passage
 
 MIGRATIONS: tuple[str, ...] = (
@@ -228,6 +229,17 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 12: how a collection's training pack is grouped: by theme (optionally with one theme first)
+    # or in the trainer's own order.
+    """
+    ALTER TABLE collections ADD COLUMN grouping TEXT NOT NULL DEFAULT 'theme';
+    ALTER TABLE collections ADD COLUMN lead_theme TEXT NOT NULL DEFAULT '';
+    """,
+    # 13: a document's area as declared by the catalogue or front matter ('' when not: it is
+    # then found from the publisher, see kb.areas and the area_of SQL function).
+    """
+    ALTER TABLE documents ADD COLUMN area TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -278,6 +290,11 @@ class Store:
             return
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.areas = load_areas(self.path.parent)
+        # area_of(d.area, d.publisher, d.scope): a document's area, in any query.
+        self.conn.create_function("area_of", 3, lambda declared, publisher, scope:
+                                  self.areas.area_of(publisher or "", scope or "", declared or ""),
+                                  deterministic=True)
         self.migrate()
 
     def close(self) -> None:
@@ -408,10 +425,11 @@ class Store:
                 self._drop_if_orphaned(replaced)
             cursor = self.conn.execute(
                 "INSERT INTO documents (content_hash, path, file_type, title, publisher, year, kind, "
-                "scope, restricted, page_count, indexed_at, identity_id, pages_without_text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scope, restricted, page_count, indexed_at, identity_id, pages_without_text, area) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (content_hash, path, file_type, meta.title, meta.publisher, meta.year, meta.kind,
-                 meta.scope, int(restricted), page_count, utc_now(), identity, pages_without_text))
+                 meta.scope, int(restricted), page_count, utc_now(), identity, pages_without_text,
+                 self._declared_area(meta)))
             document_id = int(cursor.lastrowid)
             self._restrict_identity(document_id)
             for passage in passages:
@@ -472,12 +490,17 @@ class Store:
         with self.transaction():
             self.conn.execute(
                 "UPDATE documents SET title = ?, publisher = ?, year = ?, kind = ?, scope = ?, "
-                "restricted = ? WHERE id = ?",
+                "restricted = ?, area = ? WHERE id = ?",
                 (meta.title, meta.publisher, meta.year, meta.kind, meta.scope,
-                 int(meta.restricted), document_id))
+                 int(meta.restricted), self._declared_area(meta), document_id))
             self._queue_for_index([row[0] for row in self.conn.execute(
                 "SELECT id FROM passages WHERE document_id = ?", (document_id,))])
             self._restrict_identity(document_id)
+
+    def _declared_area(self, meta: DocumentMeta) -> str:
+        """What to keep of ``meta.area``: nothing when the publisher gives that area anyway
+        (so a later change of the areas file regroups it), else the area as declared."""
+        return "" if meta.area == self.areas.area_of(meta.publisher, meta.scope) else meta.area
 
     def _restrict_identity(self, document_id: int) -> None:
         """The document's identity takes its restriction (or its opening): collections'
@@ -506,11 +529,11 @@ class Store:
     def document(self, document_id: int) -> Document | None:
         row = self.conn.execute(
             f"{_DOCUMENT_SELECT} WHERE d.id = ? GROUP BY d.id", (document_id,)).fetchone()
-        return _document(row) if row else None
+        return _document(row, self.areas) if row else None
 
     def documents(self) -> list[Document]:
         rows = self.conn.execute(f"{_DOCUMENT_SELECT} GROUP BY d.id ORDER BY d.year DESC, d.title")
-        return [_document(row) for row in rows]
+        return [_document(row, self.areas) for row in rows]
 
     def document_ids(self) -> list[int]:
         return [row[0] for row in self.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -724,9 +747,10 @@ _DOCUMENT_SELECT = (
     "FROM documents d")
 
 
-def _document(row: sqlite3.Row) -> Document:
+def _document(row: sqlite3.Row, areas: Areas) -> Document:
     meta = DocumentMeta(title=row["title"], publisher=row["publisher"], year=row["year"],
-                        kind=row["kind"], scope=row["scope"], restricted=bool(row["restricted"]))
+                        kind=row["kind"], scope=row["scope"], restricted=bool(row["restricted"]),
+                        area=areas.area_of(row["publisher"], row["scope"], row["area"]))
     return Document(id=row["id"], path=row["path"], content_hash=row["content_hash"],
                     file_type=row["file_type"], meta=meta, page_count=row["page_count"],
                     passage_count=row["passage_count"], indexed_at=row["indexed_at"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,12 +34,13 @@ class TrendFilters:
     scope: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    area: tuple[str, ...] = ()  # the places served (kb.areas), whatever the publisher's name
 
     @classmethod
     def from_search(cls, request: SearchRequest) -> "TrendFilters":
         """The filters of a search request read from URL parameters (the same names)."""
         return cls(kind=request.kind, publisher=request.publisher, scope=request.scope,
-                   year_from=request.year_from, year_to=request.year_to)
+                   year_from=request.year_from, year_to=request.year_to, area=request.area)
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -50,7 +52,7 @@ class TrendFilters:
         """The search whose results are the passages counted for ``theme_id`` (in one year
         and scope when given) under these filters."""
         return SearchRequest(
-            theme=(theme_id,), kind=self.kind, publisher=self.publisher,
+            theme=(theme_id,), kind=self.kind, publisher=self.publisher, area=self.area,
             scope=(scope,) if scope else self.scope,
             year=(str(year),) if year is not None else (),
             year_from=self.year_from if year is None else None,
@@ -67,6 +69,9 @@ class TrendFilters:
             if values:
                 clauses.append(f"d.{column} IN ({','.join('?' * len(values))})")
                 params += values
+        if self.area:  # area_of: the SQL function kb.store.Store defines
+            clauses.append(f"area_of(d.area, d.publisher, d.scope) IN ({','.join('?' * len(self.area))})")
+            params += self.area
         if self.year_from is not None:
             clauses.append("d.year >= ?")
             params.append(self.year_from)
@@ -84,6 +89,7 @@ class FilterChoices:
     publishers: list[str]
     first_year: int | None
     last_year: int | None
+    areas: list[str] = field(default_factory=list)
 
 
 def filter_choices(kb: KnowledgeBase, include_restricted: bool = False) -> FilterChoices:
@@ -99,7 +105,7 @@ def filter_choices(kb: KnowledgeBase, include_restricted: bool = False) -> Filte
     kinds = sorted(values("kind"),
                    key=lambda kind: KINDS.index(kind) if kind in KINDS else len(KINDS))
     return FilterChoices(kinds=kinds, publishers=values("publisher"), first_year=first,
-                         last_year=last)
+                         last_year=last, areas=values("area_of(area, publisher, scope)"))
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,12 @@ class Trends:
                 for scope in self.scopes:
                     yield self.cell(theme_id, year, scope)
 
+    def share(self, theme_id: str, year: int, scope: str) -> float | None:
+        """The share (0..1) of that year's documents of that scope carrying the theme; None
+        when no document of that year and scope is counted."""
+        published = self.published.get((year, scope), 0)
+        return self.cell(theme_id, year, scope).documents / published if published else None
+
     def peak(self, measure: str) -> int:
         """The largest count of ``measure`` (``documents`` or ``passages``) in any cell."""
         return max((getattr(cell, measure) for cell in self.cells.values()), default=0)
@@ -152,6 +164,8 @@ class Trends:
             "scopes": list(self.scopes),
             "cells": [{"theme": cell.theme_id, "year": cell.year, "scope": cell.scope,
                        "documents": cell.documents, "passages": cell.passages,
+                       "share_of_documents": _rounded(self.share(cell.theme_id, cell.year,
+                                                                 cell.scope)),
                        "search_url": link(self.filters.search(cell.theme_id, cell.year,
                                                               cell.scope))}
                       for cell in self.rows()],
@@ -173,10 +187,44 @@ class Trends:
         return buffer.getvalue()
 
 
+    def to_wide_csv(self, label: Callable[[str], str], measure: str = "documents") -> str:
+        """One row per theme, a column per year and scope (``2021 local``, ``2021 national``)
+        holding ``measure``, then the share of each year's documents carrying the theme."""
+        columns = [(year, scope) for year in self.years for scope in self.scopes]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["theme_id", "theme"] + [f"{year} {scope}" for year, scope in columns]
+                        + [f"{year} {scope} share" for year, scope in columns])
+        for theme_id in self.theme_ids:
+            shares = [self.share(theme_id, year, scope) for year, scope in columns]
+            writer.writerow([theme_id, label(theme_id)]
+                            + [getattr(self.cell(theme_id, year, scope), measure)
+                               for year, scope in columns]
+                            + ["" if share is None else f"{share:.3f}" for share in shares])
+        writer.writerow(["", "Documents counted"]
+                        + [self.published.get(column, 0) for column in columns])
+        return buffer.getvalue()
+
+
+def csv_file_name(filters: TrendFilters, layout: str = "long") -> str:
+    """A download's name saying what it holds: ``theme-trends-cspr-local-2020-2025-wide.csv``."""
+    parts = ["theme-trends", *filters.area, *filters.kind, *filters.scope, *filters.publisher]
+    if filters.year_from is not None or filters.year_to is not None:
+        parts.append(f"{filters.year_from or 'start'}-{filters.year_to or 'end'}")
+    if layout != "long":
+        parts.append(layout)
+    stem = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")[:120]
+    return f"{stem}.csv"
+
+
+def _rounded(share: float | None) -> float | None:
+    return None if share is None else round(share, 3)
+
+
 def _filters_dict(filters: TrendFilters) -> dict:
     return {"kind": list(filters.kind), "publisher": list(filters.publisher),
-            "scope": list(filters.scope), "year_from": filters.year_from,
-            "year_to": filters.year_to}
+            "area": list(filters.area), "scope": list(filters.scope),
+            "year_from": filters.year_from, "year_to": filters.year_to}
 
 
 @dataclass(frozen=True)
@@ -238,6 +286,9 @@ class Recurrence:
     documents_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
     passages: int = 0
     years: list[int] = field(default_factory=list)  # every year it was seen in
+    #: The years it was seen in, local and national apart.
+    years_by_scope: dict[str, list[int]] = field(
+        default_factory=lambda: {scope: [] for scope in SCOPES})
 
     @property
     def first_year(self) -> int | None:
@@ -252,11 +303,18 @@ class Recurrence:
         """The years it was seen in after the first."""
         return self.years[1:]
 
+    def recurred_in_scope(self, scope: str) -> list[int]:
+        """The years it was seen in, in ``scope``, after the first."""
+        return self.years_by_scope.get(scope, [])[1:]
+
     def to_dict(self) -> dict:
         return {"theme": self.theme_id, "first_year": self.first_year,
                 "last_year": self.last_year, "documents": self.documents,
                 "documents_by_scope": self.documents_by_scope, "passages": self.passages,
-                "years": self.years, "recurred_in": self.recurred_in}
+                "years": self.years, "recurred_in": self.recurred_in,
+                "years_by_scope": self.years_by_scope,
+                "recurred_in_by_scope": {scope: self.recurred_in_scope(scope)
+                                         for scope in self.years_by_scope}}
 
 
 def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
@@ -264,6 +322,7 @@ def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
     """Every theme of the taxonomy (in its order) with how it recurs under ``filters``."""
     found = {theme_id: Recurrence(theme_id) for theme_id in kb.taxonomy.ids}
     years: dict[str, set[int]] = defaultdict(set)
+    scoped: dict[tuple[str, str], set[int]] = defaultdict(set)
     for row in _themes_in_documents(kb, filters, include_restricted):
         theme = found[row.theme_id]
         theme.documents += 1
@@ -271,8 +330,11 @@ def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
         theme.passages += row.passages
         if row.year is not None:
             years[row.theme_id].add(row.year)
+            scoped[(row.theme_id, row.scope)].add(row.year)
     for theme_id, seen in years.items():
         found[theme_id].years = sorted(seen)
+    for (theme_id, scope), seen in scoped.items():
+        found[theme_id].years_by_scope[scope] = sorted(seen)
     return list(found.values())
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the sample corpus indexed once per test session, with the real indexer."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from kb.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+
+# Apps made as served (TESTING off) warm their caches in the background: not in tests, but
+# for tests/web/test_warm.py, which turns it on.
+os.environ.setdefault("KB_WARM", "no")
 
 
 @pytest.fixture(scope="session")

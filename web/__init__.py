@@ -17,6 +17,7 @@ from web import (
 )
 from web.knowledge import KB_EXTENSION
 from web.presentation import register_template_helpers
+from web.warm import start_warming
 
 
 def create_app(settings: Settings | None = None, **config: object) -> Flask:
@@ -38,4 +39,5 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     for blueprint in (search.bp, documents.bp, themes.bp, api.bp, account.bp, curation.bp,
                       trends.bp, recommendations.bp, collections.bp, curation.queue_bp):
         app.register_blueprint(blueprint)
+    start_warming(app)
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, Response, current_app, flash, make_response, redirect, render_template,
+    Blueprint, Response, current_app, flash, g, make_response, redirect, render_template,
     request, session, url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -23,6 +23,11 @@ bp = Blueprint("account", __name__)
 
 MAX_USERNAME_CHARS = 64
 MAX_PASSWORD_CHARS = 1024
+#: Extension keys: handlers that finish, once signed in, the action that asked for signing in
+#: (``handler(form) -> Response | None``), and that say on the sign-in page what it is for
+#: (``handler(args) -> (sentence, hidden fields) | None``).
+AFTER_SIGN_IN = "kb_after_sign_in"
+SIGN_IN_PURPOSE = "kb_sign_in_purpose"
 
 
 def safe_next(target: str | None) -> str:
@@ -34,11 +39,21 @@ def safe_next(target: str | None) -> str:
     return url_for("search.search")
 
 
+def _purpose(values) -> tuple[str, dict[str, str]] | None:
+    """What signing in is for, when the link to the sign-in page carried an action to finish."""
+    for describe in current_app.extensions.get(SIGN_IN_PURPOSE, []):
+        found = describe(values)
+        if found:
+            return found
+    return None
+
+
 @bp.get("/sign-in")
 def sign_in() -> str:
-    """The sign-in form (it says who is signed in, when someone is)."""
+    """The sign-in form (it says who is signed in, when someone is, and what signing in is
+    for, when a click asked for it)."""
     return render_template("sign_in.html", next=safe_next(request.args.get("next")), error=None,
-                           username="")
+                           username="", purpose=_purpose(request.args))
 
 
 @bp.post("/sign-in")
@@ -55,9 +70,17 @@ def sign_in_post() -> Response:
     user = authenticate(current_kb().store, username, password) if username and password else None
     if user is None:
         page = render_template("sign_in.html", next=target, username=username,
-                               error="The user name or password is not right.")
+                               error="The user name or password is not right.",
+                               purpose=_purpose(request.form))
         return make_response(page, 401)
     _start(user.username)
+    g.pop("kb_user", None)
+    g.pop("kb_may_change_collections", None)
+    g.pop("kb_collection_target", None)
+    for finish in current_app.extensions.get(AFTER_SIGN_IN, []):
+        finished = finish(request.form)
+        if finished is not None:
+            return finished
     return redirect(target, code=303)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
+from kb.catalogue import CatalogueRequest, catalogue, catalogue_csv
 from kb.collection import CollectionItem, list_collections
 from kb.export import FORMATS
 from kb.model import Document, Passage
@@ -15,7 +16,9 @@ from kb.recommendations import search_recommendations
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
 from kb.similarity import Echo
 from kb.taxonomy import Theme
-from kb.trends import Recurrence, TrendFilters, recurrence, recurrence_of_theme, theme_trends
+from kb.trends import (
+    Recurrence, TrendFilters, csv_file_name, recurrence, recurrence_of_theme, theme_trends,
+)
 from web.collections import collection_or_404
 from web.knowledge import (
     ThemeCounts, can_see_restricted, current_kb, recommendations, theme_overview, theme_profile,
@@ -84,6 +87,37 @@ def _csv_cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def _catalogue(everything: bool = False):
+    try:
+        asked = CatalogueRequest.from_params(request.args)
+    except SearchRequestError as error:
+        abort(400, description=str(error))
+    return catalogue(current_kb(), asked, include_restricted=can_see_restricted(),
+                     everything=everything)
+
+
+def _document_url(found: Document) -> str:
+    return url_for("documents.show", document_id=found.id, _external=True)
+
+
+@bp.get("/documents")
+def catalogue_json() -> Response:
+    """The catalogue page as JSON: the reports matching the filters, sorted and paged, with
+    each facet's document counts."""
+    found = _catalogue()
+    return jsonify(found.to_dict(current_kb().taxonomy.label, _document_url))
+
+
+@bp.get("/documents.csv")
+def catalogue_csv_file() -> Response:
+    """Every report matching the catalogue's filters, in its order, as a spreadsheet."""
+    found = _catalogue(everything=True)
+    return Response("\ufeff" + catalogue_csv(found.entries, current_kb().taxonomy.label,
+                                              _document_url),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="reports.csv"'})
 
 
 @bp.get("/documents/<int:document_id>")
@@ -168,11 +202,20 @@ def trends() -> Response:
 
 @bp.get("/trends.csv")
 def trends_csv() -> Response:
-    """The trends as a spreadsheet: one row per theme, year and scope."""
+    """The trends as a spreadsheet named after its filters: one row per theme, year and
+    scope, or (``layout=wide``) one row per theme with a column per year and scope
+    (``measure=documents`` or ``passages``)."""
     kb = current_kb()
-    found = theme_trends(kb, trend_filters(), include_restricted=can_see_restricted())
-    return Response("\ufeff" + found.to_csv(kb.taxonomy.label, _search_link), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="theme-trends.csv"'})
+    layout, measure = request.args.get("layout", "long"), request.args.get("measure", "documents")
+    if layout not in ("long", "wide") or measure not in ("documents", "passages"):
+        abort(400, description="layout must be long or wide, and measure documents or passages.")
+    filters = trend_filters()
+    found = theme_trends(kb, filters, include_restricted=can_see_restricted())
+    text = found.to_wide_csv(kb.taxonomy.label, measure) if layout == "wide" \
+        else found.to_csv(kb.taxonomy.label, _search_link)
+    name = csv_file_name(filters, layout if measure == "documents" else f"{layout}-{measure}")
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/recurrence")

@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from kb.trends import TrendCell, Trends
 
 HEAT_LEVELS = 5  # shades above "none"
-CELL_WIDTH, CELL_HEIGHT, CELL_GAP = 34, 22, 2
-LABEL_WIDTH = 330  # room for the longest theme label at the chart's type size
-HEADER_HEIGHT = 44
-PANEL_GAP = 24
 
 
 @dataclass
 class HeatCell:
-    x: int
-    y: int
+    year: int
+    scope: str
     count: int
     level: int  # 0 when empty, else 1..HEAT_LEVELS
     url: str
@@ -29,62 +25,63 @@ class HeatCell:
 
 
 @dataclass
-class HeatPanel:
-    scope: str
-    title_x: int
-    year_labels: list[tuple[int, int]]  # (x of the column's middle, year)
-    cells: list[HeatCell]
+class HeatRow:
+    theme_id: str
+    label: str
+    cells: list[HeatCell]  # by scope, then year (the column order)
 
 
 @dataclass
 class Heatmap:
-    width: int
-    height: int
-    row_labels: list[tuple[int, str]]  # (y of the row's middle, theme label)
-    panels: list[HeatPanel]
-    label_x: int = LABEL_WIDTH - 8  # where the theme labels end
-    cell_width: int = CELL_WIDTH
-    cell_height: int = CELL_HEIGHT
+    """Themes down; for each scope, its years across: a shaded table of linked counts."""
+
+    scopes: tuple[str, ...]
+    years: list[int]
+    rows: list[HeatRow]
+    legend: list[tuple[int, str]]  # (shade, the counts it stands for)
 
 
 def heat_level(count: int, peak: int) -> int:
-    """The shade of a count: 0 for none, else 1..HEAT_LEVELS in proportion to the peak."""
+    """The shade of a count: 0 for none; each count its own shade while the peak allows,
+    else 1..HEAT_LEVELS in proportion to the peak."""
     if count <= 0 or peak <= 0:
         return 0
+    if peak <= HEAT_LEVELS:
+        return count
     return max(1, math.ceil(HEAT_LEVELS * count / peak))
+
+
+def heat_legend(peak: int) -> list[tuple[int, str]]:
+    """Each shade in use with the counts it stands for ("0", "1", "2" or "1–3", "4–6"...)."""
+    legend = [(0, "0")]
+    if peak <= HEAT_LEVELS:
+        return legend + [(count, str(count)) for count in range(1, peak + 1)]
+    for level in range(1, HEAT_LEVELS + 1):
+        counts = [count for count in range(1, peak + 1) if heat_level(count, peak) == level]
+        if counts:
+            low, high = counts[0], counts[-1]
+            legend.append((level, str(low) if low == high else f"{low}–{high}"))
+    return legend
 
 
 def heatmap(trends: Trends, measure: str, label: Callable[[str], str],
             link: Callable[[TrendCell], str], scope_labels: dict[str, str]) -> Heatmap:
-    """Themes down, years across, one panel per scope side by side, shaded by ``measure``."""
+    """Themes down, years across, the scopes side by side, shaded by ``measure``."""
     peak = trends.peak(measure)
-    panel_width = len(trends.years) * (CELL_WIDTH + CELL_GAP)
-    panels = []
-    for number, scope in enumerate(trends.scopes):
-        left = LABEL_WIDTH + number * (panel_width + PANEL_GAP)
+    rows = []
+    for theme_id in trends.theme_ids:
         cells = []
-        for row, theme_id in enumerate(trends.theme_ids):
-            for column, year in enumerate(trends.years):
+        for scope in trends.scopes:
+            for year in trends.years:
                 cell = trends.cell(theme_id, year, scope)
                 count = getattr(cell, measure)
                 cells.append(HeatCell(
-                    x=left + column * (CELL_WIDTH + CELL_GAP),
-                    y=HEADER_HEIGHT + row * (CELL_HEIGHT + CELL_GAP), count=count,
-                    level=heat_level(count, peak), url=link(cell),
+                    year=year, scope=scope, count=count, level=heat_level(count, peak),
+                    url=link(cell),
                     description=f"{label(theme_id)}, {year}, {scope_labels[scope].lower()}: "
                                 f"{count} {_unit(measure, count)}"))
-        panels.append(HeatPanel(
-            scope=scope, title_x=left + panel_width // 2,
-            year_labels=[(left + column * (CELL_WIDTH + CELL_GAP) + CELL_WIDTH // 2, year)
-                         for column, year in enumerate(trends.years)],
-            cells=cells))
-    rows = len(trends.theme_ids)
-    return Heatmap(
-        width=LABEL_WIDTH + len(panels) * panel_width + (len(panels) - 1) * PANEL_GAP,
-        height=HEADER_HEIGHT + rows * (CELL_HEIGHT + CELL_GAP),
-        row_labels=[(HEADER_HEIGHT + row * (CELL_HEIGHT + CELL_GAP) + CELL_HEIGHT // 2,
-                     label(theme_id)) for row, theme_id in enumerate(trends.theme_ids)],
-        panels=panels)
+        rows.append(HeatRow(theme_id, label(theme_id), cells))
+    return Heatmap(scopes=trends.scopes, years=trends.years, rows=rows, legend=heat_legend(peak))
 
 
 def _unit(measure: str, count: int) -> str:
@@ -96,10 +93,10 @@ class Frame:
     """A small chart's size and, inside it, the plotting area."""
 
     width: int = 300
-    height: int = 150
-    left: int = 34
-    right: int = 282
-    top: int = 12
+    height: int = 130
+    left: int = 6
+    right: int = 294
+    top: int = 6
     bottom: int = 124
 
 
@@ -133,8 +130,8 @@ class LineChart:
     theme_id: str
     title: str
     series: list[LineSeries]
-    y_ticks: list[tuple[float, int]]  # (y, value)
-    x_labels: list[tuple[float, int]]  # (x, year), thinned to stay readable
+    y_ticks: list[tuple[float, int]]  # (y, value), lowest first
+    x_labels: list[tuple[float, int]]  # (x, year), evenly spaced from the first year to the last
     frame: Frame = LINE_FRAME
 
 
@@ -156,8 +153,7 @@ def line_charts(trends: Trends, measure: str, label: Callable[[str], str],
     def y(count: int) -> float:
         return frame.bottom - (frame.bottom - frame.top) * count / peak
 
-    every = max(1, math.ceil(len(years) / 5))
-    x_labels = [(x(i), year) for i, year in enumerate(years) if i % every == 0]
+    x_labels = [(x(i), years[i]) for i in _evenly_spaced(len(years), 5)]
     ticks = sorted({0, peak // 2, peak})
     charts = []
     for theme_id in theme_ids:
@@ -176,3 +172,13 @@ def line_charts(trends: Trends, measure: str, label: Callable[[str], str],
                                 y_ticks=[(y(value), value) for value in ticks],
                                 x_labels=x_labels))
     return charts
+
+
+def _evenly_spaced(count: int, most: int) -> list[int]:
+    """Indexes of at most ``most`` of ``count`` items, evenly spaced, first and last included
+    (so labels spread across the width fall under their points)."""
+    if count <= most:
+        return list(range(count))
+    step = next(step for step in range(1, count) if (count - 1) % step == 0
+                and (count - 1) // step + 1 <= most)
+    return list(range(0, count, step))

@@ -7,6 +7,8 @@ documents are shown, counted, changed and exported only for people who may see t
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,11 +21,15 @@ from kb.accounts import list_users
 from kb.collection import (
     Collection, CollectionError, CollectionItem, add_passage, collection_names, create_collection,
     delete_collection, get_collection, item_of_passage, list_collections, move_item,
-    remove_item, rename_collection, set_note,
+    remove_item, rename_collection, set_grouping, set_note,
 )
-from kb.export import FORMATS, STYLESHEET, export, file_name, to_html, training_pack
-from web.account import safe_next
+from kb.export import (
+    FORMATS, STYLESHEET, TrainingPack, export, file_name, to_html, training_pack,
+)
+from kb.model import Document, Passage
+from web.account import AFTER_SIGN_IN, SIGN_IN_PURPOSE, safe_next
 from web.knowledge import can_see_restricted, current_kb, signed_in_user
+from web.presentation import pages_label
 from web.search import vary_on_htmx, wants_partial
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -41,19 +47,35 @@ class Target:
     name: str
 
 
+def may_change_collections() -> bool:
+    """Whether this request may start or change collections: once the knowledge base has
+    accounts, only people signed in may (without accounts, one person running it on their
+    own machine, anyone may). Reading and exporting collections never needs an account."""
+    if "kb_may_change_collections" not in g:
+        g.kb_may_change_collections = signed_in_user() is not None \
+            or not list_users(current_kb().store)
+    return g.kb_may_change_collections
+
+
+def sign_in_to_add_url(passage_id: int, back: str) -> str:
+    """The sign-in page, carrying the passage to add once signed in and the page to go back to."""
+    return url_for("account.sign_in", next=safe_next(back), add=passage_id)
+
+
 @bp.before_request
 def _changes_need_an_account() -> Response | None:
-    """Once the knowledge base has accounts, only people signed in change collections.
-
-    Without accounts (one person running it on their own machine) anyone may; reading and
-    exporting collections never needs an account.
-    """
-    if request.method != "POST" or signed_in_user() is not None \
-            or not list_users(current_kb().store):
+    """Changes from people who may not make them go to the sign-in page; an "Add" carries
+    its passage through signing in (``add_after_sign_in``)."""
+    if request.method != "POST" or may_change_collections():
         return None
-    flash("Sign in to start or change collections.")
     came_from = _path_of(request.referrer) if request.referrer else None
-    target = url_for("account.sign_in", next=safe_next(came_from))
+    passage_id = request.form.get("passage_id", "") if request.endpoint == "collections.add_item" \
+        else ""
+    if _is_id(passage_id):
+        target = sign_in_to_add_url(int(passage_id), request.form.get("next") or came_from or "")
+    else:
+        flash("Sign in to start or change collections.")
+        target = url_for("account.sign_in", next=safe_next(came_from))
     if request.headers.get("HX-Request"):
         return Response(status=204, headers={"HX-Redirect": target})
     return redirect(target, code=303)
@@ -168,10 +190,21 @@ def show(collection_id: int) -> str:
     """A collection's passages in order, with notes, citations and the forms that change them."""
     collection = collection_or_404(collection_id)
     back = request.args.get("back")
-    return render_template("collection.html", collection=collection,
-                           items=collection.visible_items(can_see_restricted()),
+    items = collection.visible_items(can_see_restricted())
+    return render_template("collection.html", collection=collection, items=items,
+                           lead_choices=_lead_choices(items),
                            back=safe_next(back) if back else None, message=None,
                            is_target=(collection_target() or Target(0, "")).id == collection.id)
+
+
+def _lead_choices(items: list[CollectionItem]) -> list[tuple[str, str]]:
+    """The themes a pack could start with: those its passages carry, most carried first, then
+    the rest of the taxonomy."""
+    taxonomy = current_kb().taxonomy
+    carried = Counter(theme for item in items for theme in item.themes if theme in taxonomy.ids)
+    ordered = sorted(carried, key=lambda theme: (-carried[theme], taxonomy.ids.index(theme)))
+    ordered += [theme for theme in taxonomy.ids if theme not in carried]
+    return [(theme, taxonomy.label(theme)) for theme in ordered]
 
 
 @bp.post("/<int:collection_id>/rename")
@@ -209,38 +242,80 @@ def choose_target(collection_id: int) -> Response:
 
 
 # -- items ------------------------------------------------------------------------------
-@bp.post("/items")
-def add_item() -> Response:
-    """Add a passage to the chosen collection (a new one when there is none)."""
+def _passage_to_add(passage_id: str) -> tuple[Passage, Document]:
+    """The passage a form names, and its document, or a 404 (for restricted ones too)."""
     kb = current_kb()
-    passage_id = request.form.get("passage_id", "")
     found = kb.store.passages(passage_ids=[int(passage_id)]) if _is_id(passage_id) else []
     document = kb.store.document(found[0].document_id) if found else None
     if document is None or (document.meta.restricted and not can_see_restricted()):
         # A hidden passage and a missing one get the same answer: nothing tells them apart.
         abort(404, description="There is no such passage.")
-    passage = found[0]
+    return found[0], document
+
+
+def _add(passage: Passage, document: Document, chosen: Target | None) -> tuple[Target, bool]:
+    """Add ``passage`` to ``chosen`` (a new collection when None); whether it was already there."""
+    store = current_kb().store
+    if chosen is None:
+        user = signed_in_user()
+        chosen = Target(create_collection(store, NEW_COLLECTION_NAME,
+                                          owner=user.username if user else None),
+                        NEW_COLLECTION_NAME)
+    target = chosen
+    already = item_of_passage(store, target.id, passage) is not None
+    add_passage(store, target.id, passage, document)
+    session[SESSION_TARGET] = target.id
+    return target, already
+
+
+def _added(document: Document, target: Target, already: bool, back: str) -> Response:
+    """The collection's page, saying what was added, with a link back to where it came from."""
+    flash(f"This passage of “{document.meta.title}” is already in “{target.name}”." if already
+          else f"Added a passage of “{document.meta.title}” to “{target.name}”.")
+    return redirect(url_for("collections.show", collection_id=target.id,
+                            back=safe_next(back) if back else None), code=303)
+
+
+@bp.post("/items")
+def add_item() -> Response:
+    """Add a passage to the chosen collection (a new one when there is none)."""
+    passage, document = _passage_to_add(request.form.get("passage_id", ""))
     chosen = request.form.get("collection_id", "")
     if chosen:
         collection = _changeable(int(chosen) if _is_id(chosen) else 0)
-        collection_id, name = collection.id, collection.name
+        target, already = _add(passage, document, Target(collection.id, collection.name))
     else:
-        user = signed_in_user()
-        collection_id = create_collection(kb.store, NEW_COLLECTION_NAME,
-                                          owner=user.username if user else None)
-        name = NEW_COLLECTION_NAME
-    already = item_of_passage(kb.store, collection_id, passage) is not None
-    add_passage(kb.store, collection_id, passage, document)
-    session[SESSION_TARGET] = collection_id
+        target, already = _add(passage, document, None)
     if wants_partial():
         page = render_template("partials/added_to_collection.html", already=already,
-                               target=Target(collection_id, name), document=document)
+                               target=target, document=document)
         return vary_on_htmx(make_response(page))
-    flash(f"This passage of “{document.meta.title}” is already in “{name}”." if already
-          else f"Added a passage of “{document.meta.title}” to “{name}”.")
-    back = request.form.get("next", "")
-    return redirect(url_for("collections.show", collection_id=collection_id,
-                            back=safe_next(back) if back else None), code=303)
+    return _added(document, target, already, request.form.get("next", ""))
+
+
+def add_after_sign_in(form: Mapping[str, str]) -> Response | None:
+    """After signing in from "Sign in to add": the passage the click asked for is added to the
+    collection passages go to (a new one when there is none), and the collection is shown.
+    None when the sign-in carried no passage to add."""
+    if not form.get("add") or pending_addition(form) is None:  # gone, or not to be seen
+        return None
+    passage, document = _passage_to_add(form["add"])
+    target, already = _add(passage, document, collection_target())
+    return _added(document, target, already, form.get("next", ""))
+
+
+def pending_addition(args: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+    """What a sign-in page asked to add a passage is for (said on the page), and the fields
+    that carry the passage through signing in; None when it names no passage one may see."""
+    passage_id = args.get("add", "")
+    found = current_kb().store.passages(passage_ids=[int(passage_id)]) \
+        if _is_id(passage_id) else []
+    document = current_kb().store.document(found[0].document_id) if found else None
+    if document is None or (document.meta.restricted and not can_see_restricted()):
+        return None
+    place = pages_label(found[0])
+    return (f"Sign in to add the passage{f' on {place}' if place else ''} of "
+            f"“{document.meta.title}” to a collection.", {"add": passage_id})
 
 
 def _changed(collection_id: int, message: str, item_id: int | None = None) -> Response:
@@ -284,13 +359,48 @@ def remove(collection_id: int, item_id: int) -> Response:
 
 
 # -- exports ----------------------------------------------------------------------------
+def _report_link(document_id: int, passage_id: int | None) -> str:
+    """The full address of a report's page, or of a passage on it."""
+    url = url_for("documents.show", document_id=document_id, _external=True)
+    return url + (f"#passage-{passage_id}" if passage_id is not None else "")
+
+
+def _pack(collection: Collection) -> TrainingPack:
+    """The collection as a training pack, for whoever is asking: linked to the reports, and
+    authored by the trainer signed in, else the partnership running the service."""
+    user = signed_in_user()
+    return training_pack(current_kb(), collection, include_restricted=can_see_restricted(),
+                         link=_report_link, author=user.username if user else
+                         current_kb().settings.partnership)
+
+
+@bp.post("/<int:collection_id>/grouping")
+def grouping(collection_id: int) -> Response:
+    """How the pack is grouped: by theme (a chosen theme first, or not) or in the trainer's order."""
+    collection = _changeable(collection_id)
+    chosen = request.form.get("grouping", "")
+    lead = request.form.get("lead_theme", "") if chosen == "lead" else ""
+    if chosen == "lead" and lead not in current_kb().taxonomy.ids:
+        flash("Choose the theme to put first.")
+        return _show(collection.id, "#grouping-heading")
+    try:
+        set_grouping(current_kb().store, collection.id, "theme" if chosen == "lead" else chosen,
+                     lead)
+    except CollectionError:
+        abort(400, description="Choose how to group the pack: by theme, a theme first, or in "
+                               "your order.")
+    flash("The pack will follow your order." if chosen == "order" else
+          f"The pack will start with “{current_kb().taxonomy.label(lead)}”." if lead else
+          "The pack will be grouped by theme.")
+    return _show(collection.id, "#grouping-heading")
+
+
 @bp.get("/<int:collection_id>/export.<file_format>")
 def export_file(collection_id: int, file_format: str) -> Response:
     """The collection as a training pack to download: Markdown, Word (DOCX), PDF or HTML."""
     if file_format not in FORMATS:
         abort(404, description="Collections can be exported as md, docx, pdf or html.")
-    pack = training_pack(current_kb(), collection_or_404(collection_id),
-                         include_restricted=can_see_restricted())
+    pack = _pack(collection_or_404(collection_id))
     return Response(export(pack, file_format), content_type=FORMATS[file_format][1], headers={
         "Content-Disposition": f'attachment; filename="{file_name(pack, file_format)}"'})
 
@@ -299,10 +409,10 @@ def export_file(collection_id: int, file_format: str) -> Response:
 def printable(collection_id: int) -> str:
     """The training pack as a page to print (or save as PDF from the browser)."""
     collection = collection_or_404(collection_id)
-    pack = training_pack(current_kb(), collection, include_restricted=can_see_restricted())
-    return to_html(pack, stylesheet=url_for("collections.pack_stylesheet"),
+    return to_html(_pack(collection), stylesheet=url_for("collections.pack_stylesheet"),
                    back=(url_for("collections.show", collection_id=collection.id),
-                         "Back to the collection"))
+                         "Back to the collection"),
+                   script=url_for("static", filename="app.js"))
 
 
 @bp.get("/training-pack.css")
@@ -311,7 +421,11 @@ def pack_stylesheet() -> Response:
 
 
 def _register_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(collection_target=collection_target)
+    state.app.jinja_env.globals.update(collection_target=collection_target,
+                                       may_change_collections=may_change_collections,
+                                       sign_in_to_add_url=sign_in_to_add_url)
+    state.app.extensions.setdefault(AFTER_SIGN_IN, []).append(add_after_sign_in)
+    state.app.extensions.setdefault(SIGN_IN_PURPOSE, []).append(pending_addition)
 
 
 bp.record_once(_register_template_helpers)

@@ -122,8 +122,14 @@ def theme_label(theme_id: str) -> str:
     return current_kb().taxonomy.label(theme_id)
 
 
+def our_area() -> str:
+    """The area of the partnership running the service (``KB_OUR_AREA``), or ""."""
+    return current_kb().settings.our_area
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
+        our_area=our_area,
         search_url=search_url, theme_filter_url=theme_filter_url, theme_search_url=theme_search_url,
         clear_filters_url=clear_filters_url, csv_url=csv_url, dom_id=dom_id,
         pages_label=pages_label, passage_anchor=passage_anchor, page_link=page_link,

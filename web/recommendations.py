@@ -14,7 +14,9 @@ from kb.search import (
 from kb.similarity import Echo
 from web.knowledge import can_see_restricted, current_kb
 from web.presentation import active_filters
-from web.search import keep_url_in_step, vary_on_htmx, wants_partial
+from web.search import (
+    keep_url_in_step, typed_years, vary_on_htmx, wants_partial, without_year_range,
+)
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
@@ -49,9 +51,13 @@ def index() -> Response:
     try:
         search = register_request()
     except SearchRequestError as error:
-        typed = SearchRequest(q=request.args.get("q", "")[:MAX_QUERY_CHARS])
-        page = render_template(template, search=typed, response=None, error=str(error),
-                               filters=[], made_before={})
+        typed = without_year_range(error)
+        response = search_recommendations(
+            current_kb(), replace(typed, passage_type=()), include_restricted=can_see_restricted()
+        ) if typed else None
+        page = render_template(template, search=typed or SearchRequest(
+            q=request.args.get("q", "")[:MAX_QUERY_CHARS]), response=response, error=str(error),
+            error_field=error.field, typed_years=typed_years(), filters=[], made_before={})
         return vary_on_htmx(make_response(page, 400))
     kb, include_restricted = current_kb(), can_see_restricted()
     response = within_pages(lambda asked: search_recommendations(

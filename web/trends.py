@@ -29,7 +29,8 @@ def trend_filters() -> TrendFilters:
 def filter_params(filters: TrendFilters) -> list[tuple[str, str]]:
     """URL parameters for ``filters``."""
     return SearchRequest(kind=filters.kind, publisher=filters.publisher, scope=filters.scope,
-                         year_from=filters.year_from, year_to=filters.year_to).to_params()
+                         area=filters.area, year_from=filters.year_from,
+                         year_to=filters.year_to).to_params()
 
 
 def trends_url(endpoint: str, filters: TrendFilters, **values: object) -> str:
@@ -60,6 +61,8 @@ def index() -> str:
         lines=line_charts(trends, "passages", theme_label, link, SCOPE_LABELS),
         recurrence=recurrence(kb, filters, include_restricted=include_restricted),
         csv_url=trends_url("api.trends_csv", filters),
+        wide_csv_url=trends_url("api.trends_csv", filters) + ("&" if filter_params(filters) else "?")
+        + "layout=wide",
         json_url=trends_url("api.trends", filters))
 
 
@@ -71,5 +74,8 @@ def theme(theme_id: str) -> str:
     if answer is None:
         abort(404, description="There is no such theme.")
     found, repeats = answer
+    filters = TrendFilters()
     return render_template("trend_theme.html", theme=kb.taxonomy.get(theme_id),
-                           recurrence=found, repeats=repeats)
+                           recurrence=found, repeats=repeats, link=cell_link(filters),
+                           trends=theme_trends(kb, filters,
+                                               include_restricted=can_see_restricted()))

@@ -12,6 +12,7 @@ from kb.base import KnowledgeBase
 from kb.settings import Settings
 from web import create_app
 from web.knowledge import KB_EXTENSION
+from web.warm import WARMING
 
 HOSTILE_REPORT = """\
 # Review of <script>alert(2)</script> Child Z
@@ -42,6 +43,9 @@ def make_app(data_dir: Path, config: dict | None = None, **settings: object) -> 
 
 
 def close_app(app: Flask) -> None:
+    warming = app.extensions.get(WARMING)
+    if warming is not None:  # an app made as served (TESTING off) warms in the background
+        warming.stop()
     app.extensions[KB_EXTENSION].close()
 
 

@@ -209,7 +209,7 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
         assert post(reader, "/collections/items", passage_id=str(added.id),
                     collection_id=str(collection_id)).status_code == 303
     anonymous = access_copy.test_client()
-    anonymous.token = csrf_token(anonymous, "/collections")
+    anonymous.token = csrf_token(anonymous)
     for client, seen in ((reader, True), (anonymous, False)):
         found = client.get(f"/api/collections/{collection_id}").get_json()["items"]
         assert (passage.text in [i["text"] for i in found]) is seen and len(found) == 1 + seen
@@ -230,7 +230,7 @@ def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) ->
 
 def test_with_accounts_only_people_signed_in_change_collections(access_copy: Flask) -> None:
     anonymous = access_copy.test_client()
-    anonymous.token = csrf_token(anonymous, "/collections")
+    anonymous.token = csrf_token(anonymous)
     refused = post(anonymous, "/collections", name="Anyone's")
     assert refused.status_code == 303 and urlsplit(refused.location).path == "/sign-in"
     page = anonymous.get(refused.location).get_data(as_text=True)
@@ -247,3 +247,124 @@ def test_with_accounts_only_people_signed_in_change_collections(access_copy: Fla
     assert post(viewer, "/collections", name="A viewer's").status_code == 303
     names = [c["name"] for c in viewer.get("/api/collections").get_json()["collections"]]
     assert "A viewer's" in names
+
+
+def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(access_copy: Flask) -> None:
+    """Without JavaScript, from a page shown before signing out: the passage travels through
+    the sign-in form and is added once the person is signed in."""
+    kb = kb_of(access_copy)
+    passage = next(p for p in kb.store.passages()
+                   if not kb.store.document(p.document_id).meta.restricted)
+    anonymous = access_copy.test_client()
+    anonymous.token = csrf_token(anonymous)
+    refused = post(anonymous, "/collections/items", passage_id=str(passage.id),
+                   next="/?q=father")
+    assert refused.status_code == 303
+    asked = parse_qs(urlsplit(refused.location).query)
+    assert urlsplit(refused.location).path == "/sign-in" and asked["add"] == [str(passage.id)]
+    page = soup(anonymous.get(refused.location))
+    assert "Sign in to add the passage" in page.find(class_="sign-in-purpose").get_text()
+    assert page.find("input", attrs={"name": "add"})["value"] == str(passage.id)
+    form = {field["name"]: field.get("value", "") for field in page.select("form.sign-in-form input")}
+    done = anonymous.post("/sign-in", data={**form, "username": "curator", "password": PASSWORD})
+    assert done.status_code == 303 and urlsplit(done.location).path.startswith("/collections/")
+    collection_id = int(urlsplit(done.location).path.rsplit("/", 1)[1])
+    assert [i["text"] for i in items(anonymous, collection_id)][-1] == passage.text
+    shown = anonymous.get(done.location).get_data(as_text=True)
+    assert "Added a passage of" in shown and "Back to where you were" in shown
+    wrong = access_copy.test_client()
+    wrong.token = csrf_token(wrong, "/sign-in?add=99999999")
+    assert soup(wrong.get("/sign-in?add=99999999")).find(class_="sign-in-purpose") is None
+
+
+def _pack_passages(app: Flask) -> list:
+    """Three passages for a "Seeing the men" pack: one about fathers and babies, then two
+    about babies alone, from two or more reports (so babies is the theme shared most)."""
+    passages = kb_of(app).store.passages()
+    both = next(p for p in passages if {"babies", "fathers-male-carers"} <= set(p.themes))
+    babies = [p for p in passages if "babies" in p.themes and "fathers-male-carers" not in p.themes
+              and p.document_id != both.document_id]
+    return [both, babies[0], babies[1]]
+
+
+def test_the_trainer_chooses_how_the_pack_is_grouped(visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor, "Seeing the men")
+    chosen = _pack_passages(writable_app)
+    for passage in chosen:
+        post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
+
+    def sections() -> list[tuple[str, int]]:
+        page = soup(visitor.get(f"/collections/{collection_id}/print"))
+        return [(section.h2.get_text(), len(section.select("figure.quotation")))
+                for section in page.select("section.theme-section")]
+
+    assert sections()[0][0] == "Babies and infants", "today's grouping: the theme shared most"
+    page = soup(visitor.get(f"/collections/{collection_id}"))
+    assert page.find("input", attrs={"name": "grouping", "value": "theme"}).has_attr("checked")
+    assert page.find("select", attrs={"name": "lead_theme"}).option["value"] in chosen[0].themes
+    response = post(visitor, f"/collections/{collection_id}/grouping", grouping="lead",
+                    lead_theme="fathers-male-carers")
+    assert response.status_code == 303
+    assert sections() == [("Fathers and male carers", 1), ("Babies and infants", 2)]
+    post(visitor, f"/collections/{collection_id}/grouping", grouping="order")
+    page = soup(visitor.get(f"/collections/{collection_id}/print"))
+    assert [s.h2.get_text() for s in page.select("section.theme-section")] == ["Passages"]
+    assert [f.blockquote.get_text() for f in page.select("figure.quotation")] == [
+        p.text for p in chosen], "the trainer's own order"
+    markdown = visitor.get(f"/collections/{collection_id}/export.md").get_data(as_text=True)
+    assert "in the trainer's order" in markdown
+    assert post(visitor, f"/collections/{collection_id}/grouping", grouping="sideways").status_code == 400
+
+
+def test_sources_are_numbered_as_they_appear_and_link_to_the_report(
+        visitor: FlaskClient, writable_app: Flask) -> None:
+    collection_id = start(visitor, "Sources")
+    chosen = _pack_passages(writable_app)
+    for passage in chosen:
+        post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
+    post(visitor, f"/collections/{collection_id}/grouping", grouping="order")
+    page = soup(visitor.get(f"/collections/{collection_id}/print"))
+    cited = [int(f.figcaption.find("a", href=lambda h: h.startswith("#source-"))["href"]
+                 .removeprefix("#source-")) for f in page.select("figure.quotation")]
+    first_appearance = list(dict.fromkeys(cited))
+    assert first_appearance == list(range(1, len(first_appearance) + 1))
+    for figure, passage in zip(page.select("figure.quotation"), chosen):
+        link = figure.figcaption.find("a", string="in the report")
+        assert link["href"].endswith(f"/documents/{passage.document_id}#passage-{passage.id}")
+        assert "\u00a0" in figure.cite.get_text(), "“p. 3” is kept on one line"
+    for source in page.select(".sources li"):
+        assert "/documents/" in source.find("a", string="Report page")["href"]
+    assert page.find("button", attrs={"data-print": True}).get_text() == "Print this pack"
+    assert page.find("script", src="/static/app.js")
+    briefing = soup(visitor.get("/themes/babies/briefing"))
+    assert briefing.find("button", attrs={"data-print": True})
+    document = docx.Document(io.BytesIO(visitor.get(f"/collections/{collection_id}/export.docx").data))
+    links = [rel.target_ref for rel in document.part.rels.values() if "hyperlink" in rel.reltype]
+    assert any(f"#passage-{chosen[0].id}" in link for link in links)
+    assert all("p.\u00a0" in p.text for p in document.paragraphs if p.text.startswith("— "))
+
+
+def test_word_files_name_the_trainer_or_the_partnership(access_copy: Flask, corpus_data: Path,
+                                                        tmp_path: Path) -> None:
+    trainer = access_copy.test_client()
+    sign_in(trainer, "curator", PASSWORD)
+    trainer.token = csrf_token(trainer, "/collections")
+    collection_id = start(trainer, "Named")
+    properties = docx.Document(io.BytesIO(
+        trainer.get(f"/collections/{collection_id}/export.docx").data)).core_properties
+    assert properties.author == properties.last_modified_by == "curator"
+    shutil.copytree(corpus_data, tmp_path / "partnership")
+    partnership = make_app(tmp_path / "partnership", partnership="Northmoor Safeguarding Partnership")
+    try:
+        visitor = partnership.test_client()
+        visitor.token = csrf_token(visitor, "/collections")
+        collection_id = start(visitor, "Anyone's")
+        properties = docx.Document(io.BytesIO(
+            visitor.get(f"/collections/{collection_id}/export.docx").data)).core_properties
+        assert properties.author == "Northmoor Safeguarding Partnership"
+        assert "python-docx" not in (properties.author, properties.last_modified_by,
+                                     properties.comments)
+        pdf = PdfReader(io.BytesIO(visitor.get(f"/collections/{collection_id}/export.pdf").data))
+        assert pdf.metadata.author == "Northmoor Safeguarding Partnership"
+    finally:
+        close_app(partnership)

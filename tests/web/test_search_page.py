@@ -323,3 +323,24 @@ def test_a_count_of_one_is_one_passage(client: FlaskClient) -> None:
     assert api(client, narrowed)["total"] == 1
     text = soup(client.get("/", query_string=narrowed))
     assert text.find(id="result-count").get_text(" ", strip=True) == "1 passage found."
+
+
+def test_a_reversed_year_range_says_so_beside_the_years(client) -> None:
+    """From 2025 to 2020 is not silently nothing: a message (GOV.UK style) links to the field,
+    the years stay as typed, the filters are still there; the API says the same."""
+    for path in ("/", "/recommendations", "/documents"):
+        response = client.get(path, query_string={"q": "father", "year_from": "2025",
+                                                  "year_to": "2020"})
+        assert response.status_code == 400, path
+        page = soup(response)
+        summary = page.find(class_="error-summary")
+        link = summary.find("a", href="#year_from")
+        assert "wrong way round" in link.get_text() and "2025" in link.get_text(), path
+        year_from = page.find("input", id="year_from")
+        assert year_from["value"] == "2025" and year_from["aria-invalid"] == "true", path
+        assert page.find("input", id="year_to")["value"] == "2020"
+        assert "wrong way round" in page.find(id=year_from["aria-describedby"]).get_text()
+        assert page.select("#filters input[name=theme]"), f"{path}: the filters are still shown"
+    answer = client.get("/api/search", query_string={"year_from": "2025", "year_to": "2020"})
+    assert answer.status_code == 400 and "wrong way round" in answer.get_json()["error"]
+    assert client.get("/?year_from=2020&year_to=2020").status_code == 200

@@ -107,6 +107,43 @@
     box.textContent = reason;
   });
 
+  // "Filter results" on a narrow screen: a disclosure button once JavaScript runs (without it,
+  // the link opens the filters by their address).
+  function setUpFilterToggle() {
+    var toggle = document.querySelector(".filter-toggle");
+    var filters = document.getElementById("filters");
+    if (!toggle || !filters || toggle.getAttribute("role") === "button") return;
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-expanded", String(filters.classList.contains("filters-open")));
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".filter-toggle");
+    var filters = document.getElementById("filters");
+    if (!toggle || !filters) return;
+    event.preventDefault();
+    var open = filters.classList.toggle("filters-open");
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) {
+      var heading = document.getElementById("filters-heading");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var toggle = event.target.closest && event.target.closest(".filter-toggle[role=button]");
+    if (toggle && event.key === " ") { event.preventDefault(); toggle.click(); }
+  });
+  document.addEventListener("htmx:historyRestore", setUpFilterToggle);
+  setUpFilterToggle();
+
+  // Print buttons (hidden without JavaScript, where the browser's own Print command serves).
+  function showPrintButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+  showPrintButtons();
+
   // History restores replace the body: show the shortcut setting again.
   document.addEventListener("htmx:historyRestore", showShortcutSetting);
   showShortcutSetting();
