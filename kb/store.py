@@ -283,6 +283,11 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         self._writing = threading.RLock()
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.areas = load_areas(self.path.parent)
+        # area_of(d.area, d.publisher, d.scope): a document's area, in any query.
+        self.conn.create_function("area_of", 3, lambda declared, publisher, scope:
+                                  self.areas.area_of(publisher or "", scope or "", declared or ""),
+                                  deterministic=True)
         if read_only:
             if self.schema_version != SCHEMA_VERSION:
                 raise ReadOnlyError(f"{self.path} must be upgraded to this program's version, "
@@ -290,11 +295,6 @@ class Store:
             return
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.areas = load_areas(self.path.parent)
-        # area_of(d.area, d.publisher, d.scope): a document's area, in any query.
-        self.conn.create_function("area_of", 3, lambda declared, publisher, scope:
-                                  self.areas.area_of(publisher or "", scope or "", declared or ""),
-                                  deterministic=True)
         self.migrate()
 
     def close(self) -> None:
