@@ -34,10 +34,14 @@ def _settings(args: argparse.Namespace, **overrides: bool | None) -> Settings:
 
 
 def _open(args: argparse.Namespace) -> KnowledgeBase:
+    """The knowledge base of the common flags; a data directory whose search index an
+    earlier version or another engine wrote is re-indexed from SQLite first, saying so."""
     try:
-        return KnowledgeBase(_settings(args))
+        kb = KnowledgeBase(_settings(args))
     except TaxonomyError as error:
         raise UsageError(str(error)) from None
+    kb.build_index_if_needed(lambda message: print(f"kb: {message}", file=sys.stderr))
+    return kb
 
 
 # -- commands -----------------------------------------------------------------

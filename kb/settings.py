@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: The search engines (``kb.engine``), the default first.
+ENGINES = ("tantivy", "whoosh")
 DEFAULT_THEMES = Path(__file__).with_name("themes.toml")
 
 
@@ -22,7 +24,9 @@ class Settings:
     default ``yes``), KB_BEHIND_PROXY (``yes``: trust one reverse proxy's
     X-Forwarded-For/-Proto/-Host headers; default ``no``), KB_SEARCH_CACHE_MB (memory
     for the matches of recent queries, reused when a search is refined or paged; 0 turns
-    the cache off; default 64).
+    the cache off; default 64), KB_ENGINE (the search engine: ``tantivy``, the default, or
+    ``whoosh``, pure Python, for small installations and platforms without a tantivy wheel;
+    changing it rebuilds the index from the database on the next start).
     """
 
     data_dir: Path = Path("instance")
@@ -32,6 +36,11 @@ class Settings:
     secure_cookies: bool = True
     behind_proxy: bool = False
     search_cache_mb: int = 64
+    engine: str = field(default_factory=lambda: _engine_from_env())
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"KB_ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     @classmethod
     def from_env(cls, data_dir: str | os.PathLike | None = None,
@@ -49,7 +58,8 @@ class Settings:
             require_sign_in=_flag(require_sign_in, "KB_REQUIRE_SIGN_IN", default=False),
             secure_cookies=_flag(secure_cookies, "KB_SECURE_COOKIES", default=True),
             behind_proxy=_flag(behind_proxy, "KB_BEHIND_PROXY", default=False),
-            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64))
+            search_cache_mb=int(os.environ.get("KB_SEARCH_CACHE_MB") or 64),
+            engine=_engine_from_env())
 
     @property
     def db_path(self) -> Path:
@@ -76,6 +86,11 @@ class Settings:
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+
+def _engine_from_env() -> str:
+    """KB_ENGINE, else the default engine."""
+    return (os.environ.get("KB_ENGINE") or ENGINES[0]).strip().lower()
 
 
 _YES = ("1", "yes", "true", "on")

@@ -63,7 +63,7 @@ class KnowledgeBaseEngine:
     def usable(self) -> bool:
         """Whether the index built before can still be searched by this version."""
         with KnowledgeBase(self.settings) as kb:
-            return kb.index.exists() and (kb.restricted_index.exists() or not kb.store.has_restricted())
+            return kb.engine.exists()
 
     def open(self) -> float:
         """Open the knowledge base and run a first search (which loads the facet table);

@@ -5,9 +5,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from kb.base import KnowledgeBase
-from kb.search import (
-    FACET_PARAMS, SearchRequest, SearchRequestError, facet_label, query_expansions, within_pages,
-)
+from kb.facets import FACET_PARAMS, facet_label
+from kb.ranking import query_expansions
+from kb.search import SearchRequest, SearchRequestError, within_pages
 
 
 def test_request_round_trips_through_url_parameters() -> None:
