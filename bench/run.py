@@ -30,7 +30,7 @@ from bench.queries import QUERIES, describe
 from bench.sample import SamplePassage, read_kb_sample, read_pdf_sample
 from bench.server import Server
 
-ENGINES = ("kb", "tantivy", "fts5")
+ENGINES = ("kb", "kb-whoosh", "tantivy", "fts5")
 
 
 def indexer_ready() -> bool:
@@ -56,6 +56,7 @@ def load_sample(themes: Path | None) -> tuple[list[SamplePassage], str]:
 def engines_for(size: int, names: list[str], themes: Path | None) -> list[Engine]:
     home = OUT / "data" / label(size)
     made = {"kb": lambda: KnowledgeBaseEngine(home / "kb", themes),
+            "kb-whoosh": lambda: KnowledgeBaseEngine(home / "kb-whoosh", themes, "whoosh"),
             "tantivy": lambda: TantivyEngine(home), "fts5": lambda: Fts5Engine(home)}
     return [made[name]() for name in names]
 
@@ -106,8 +107,8 @@ def measure_size(size: int, sample: list[SamplePassage], args: argparse.Namespac
         per_query[engine.name] = _per_query_median(timings)
         engine.close()
         if isinstance(engine, KnowledgeBaseEngine) and args.http:
-            print(f"[{label(size)}] kb: searching over HTTP…", flush=True)
-            with Server(engine.settings.data_dir, args.themes) as server:
+            print(f"[{label(size)}] {engine.name}: searching over HTTP…", flush=True)
+            with Server(engine.settings.data_dir, args.themes, engine.settings.engine) as server:
                 result["server_ready_s"] = round(server.ready_seconds, 2)
                 result["http"] = percentiles(latencies(server.get, QUERIES, args.repeats))
                 result.update({f"server_{k}": v for k, v in resident_mb(server.pid).items()})

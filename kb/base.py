@@ -5,7 +5,9 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kb.engine import EngineHit, EngineRequest, IndexedPassage, SearchEngine, open_engine
+from kb.engine import (
+    EngineHit, EngineRequest, IndexedPassage, RebuildNeeded, SearchEngine, open_engine,
+)
 from kb.facets import FACET_PARAMS, order_facet
 from kb.lock import DataLock, IndexerBusy
 from kb.model import Document, Passage
@@ -77,7 +79,10 @@ class KnowledgeBase:
             items = [IndexedPassage.of(passage, document) for passage, document
                      in self._with_documents(self.store.passages(passage_ids=batch))]
             dropped = deletions if start == 0 else []
-            self.engine.apply(items, dropped)
+            try:
+                self.engine.apply(items, dropped)
+            except RebuildNeeded:
+                return self.rebuild_index()
             self.store.clear_index_changes(batch + dropped)
         return len(additions) + len(deletions)
 
@@ -88,7 +93,8 @@ class KnowledgeBase:
         before that leaves the old one with its queue, which the next sync applies.
         """
         additions, deletions = self.store.pending_index_changes()
-        count = self.engine.rebuild(IndexedPassage.of(p, d) for p, d in self._passages())
+        count = self.engine.rebuild((IndexedPassage.of(p, d) for p, d in self._passages()),
+                                    with_restricted=self.store.has_restricted())
         self.store.clear_index_changes(additions + deletions)
         self._remove_other_indexes()
         return count
@@ -134,12 +140,12 @@ class KnowledgeBase:
                     path.unlink(missing_ok=True)
 
     def _passages(self) -> Iterator[tuple[Passage, Document]]:
-        """Every passage, one document at a time."""
-        for document_id in self.store.document_ids():
-            document = self.store.document(document_id)
+        """Every passage with its document, in one pass over the store."""
+        documents = {document.id: document for document in self.store.documents()}
+        for passage in self.store.passages_for_index():
+            document = documents.get(passage.document_id)
             if document is not None:
-                for passage in self.store.passages(document_id=document_id):
-                    yield passage, document
+                yield passage, document
 
     def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
         documents: dict[int, Document | None] = {}

@@ -104,6 +104,9 @@ class ParsedQuery:
     root: Node | None = None
     excluded: tuple[Node, ...] = ()
     notice: str | None = None
+    #: A tree matching exactly the passages ``root`` matches, without the parts that only
+    #: score (an engine may count and filter with it); None: ``root`` itself.
+    matching: Node | None = None
 
     @property
     def matches_nothing(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from kb.query import (AnyOf, BestOf, FacetIs, ParsedQuery, Prefer, Terms, leaves, parse,
                       parse_plain, plain_words, terms_of)
@@ -34,6 +35,7 @@ def is_reference_matter(heading_path: Sequence[str]) -> bool:
 _EXCLUDED = re.compile(r'(?:^|(?<=[\s(]))(?:-|NOT\s+)(?:"[^"]*"?|[^\s()]+)')
 
 
+@lru_cache(maxsize=8192)
 def _words(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower()))
 
@@ -68,21 +70,25 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
     parsed = parse(text, FIELD_WEIGHTS)
     if parsed.root is None:
         return parsed
-    widened = [parsed.root]
-    words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
-    pairs = [Terms(f"{first} {second}", phrase=True, slop=PROXIMITY_SLOP)
-             for first, second in zip(words, words[1:])]
-    if pairs:
-        widened.append(AnyOf(tuple(pairs), boost=PROXIMITY_WEIGHT))
+    synonyms = []
     for group in expansions:
         alternatives = tuple(Terms(term, phrase=len(terms_of(term)) > 1)
                              for term in group if terms_of(term))
         if alternatives:
-            widened.append(BestOf(alternatives, boost=SYNONYM_WEIGHT))
+            synonyms.append(BestOf(alternatives, boost=SYNONYM_WEIGHT))
+    words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
+    pairs = [Terms(f"{first} {second}", phrase=True, slop=PROXIMITY_SLOP)
+             for first, second in zip(words, words[1:])]
+    proximity = [AnyOf(tuple(pairs), boost=PROXIMITY_WEIGHT)] if pairs else []
+    widened = [parsed.root] + proximity + synonyms
     root = AnyOf(tuple(widened)) if len(widened) > 1 else parsed.root
     if boost_themes:
         root = Prefer(root, FacetIs("theme", tuple(boost_themes), boost=THEME_BOOST))
-    return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice)
+    # Two query words next to each other are two query words: proximity adds no match, nor
+    # does a theme boost; synonyms do.
+    matching = AnyOf((parsed.root, *synonyms)) if synonyms else parsed.root
+    return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
+                       matching=matching)
 
 
 def highlighted_terms(query: ParsedQuery) -> list[str]:

@@ -48,10 +48,15 @@ class IndexedPassage:
     def of(cls, passage: Passage, document: Document) -> "IndexedPassage":
         meta = document.meta
         return cls(passage_id=int(passage.id), document_id=int(document.id),
-                   text=fold(passage.text), heading=fold(" / ".join(passage.heading_path)),
-                   title=fold(meta.title), year=int(meta.year or 0),
+                   text=_fold(passage.text), heading=_fold(" / ".join(passage.heading_path)),
+                   title=_fold(meta.title), year=int(meta.year or 0),
                    facets=passage_facets(passage, document), restricted=bool(meta.restricted),
                    reference=is_reference_matter(passage.heading_path))
+
+
+def _fold(text: str) -> str:
+    """``kb.text.fold``, skipping the plain ASCII most text is."""
+    return text if text.isascii() else fold(text)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,10 @@ class Token:
     end: int
 
 
+class RebuildNeeded(Exception):
+    """The index must be rebuilt (``rebuild``) to take these changes."""
+
+
 class SearchEngine(Protocol):
     """A full-text engine behind the knowledge base (see the module)."""
 
@@ -106,10 +115,13 @@ class SearchEngine(Protocol):
         """What identifies the generation in use (None before the first index)."""
 
     def apply(self, additions: Sequence[IndexedPassage], deletions: Sequence[int]) -> None:
-        """Add or replace passages and delete others; repeatable after a crash."""
+        """Add or replace passages and delete others; repeatable after a crash. Raises
+        RebuildNeeded when the changes cannot be made in place."""
 
-    def rebuild(self, passages: Iterable[IndexedPassage]) -> int:
-        """Write a new generation from ``passages`` and switch to it; returns the count."""
+    def rebuild(self, passages: Iterable[IndexedPassage], with_restricted: bool = True) -> int:
+        """Write a new generation from ``passages`` and switch to it; returns the count.
+        ``with_restricted`` False promises that no restricted passage comes (an engine may
+        then write less)."""
 
     def search(self, request: EngineRequest) -> EngineResults:
         """Ranked, filtered passages with facet counts for the query and the other filters."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -22,15 +23,17 @@ from pathlib import Path
 
 import tantivy
 
-from kb.engine import EngineHit, EngineRequest, EngineResults, IndexedPassage, Token
+from kb.engine import (
+    EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded, Token,
+)
 from kb.facets import FACETS
 from kb.query import (STOP_WORDS, TERM, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms)
 from kb.ranking import REFERENCE_WEIGHT
 from kb.suggest import edit_distance
 
 #: Changes whenever the schema or the analysis does: an index of another version is rebuilt.
-FORMAT = {"format": 1, "reference_weight": REFERENCE_WEIGHT}
-_PARTS = ("open", "all")
+FORMAT = {"format": 2, "reference_weight": REFERENCE_WEIGHT}
+_OPEN, _ALL = "open", "all"
 _TEXT_FIELDS = ("text", "heading", "title")
 _KEYWORDS = [facet.name for facet in FACETS if not facet.numeric]
 _AGGREGATION_SIZE = 65_000  # more values than any facet has
@@ -41,24 +44,43 @@ _ID_SPAN = 10_000_000
 #: passages get the value that makes it 1 / REFERENCE_WEIGHT, reference matter 1.
 _LIFT = 2 ** (1 / REFERENCE_WEIGHT) - 2
 _SPELLING_PREFIX_TERMS = 3000  # index words read at most per unknown word
+_TERM = re.compile(TERM)
 
 
-def _analyzer(stop_words: bool = True) -> tantivy.TextAnalyzer:
-    """Terms as ``kb.query`` reads them: word characters (dots inside), lower case, stop
-    words dropped (unless not ``stop_words``), at most 40 characters, English stemming."""
-    builder = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TERM))
-               .filter(tantivy.Filter.remove_long(41))
-               .filter(tantivy.Filter.lowercase()))
-    if stop_words:
-        builder = builder.filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
-    return builder.filter(tantivy.Filter.stemmer("english")).build()
+def _analyzer() -> tantivy.TextAnalyzer:
+    """What is indexed and searched: letters and digits, lower case, stop words and words
+    over 40 characters dropped, English stemming. (tantivy's simple tokenizer runs at twice
+    the speed of a regular expression; the one-letter words it keeps, kb.query never asks
+    for.)"""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(41))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+def _marking_analyzer() -> tantivy.TextAnalyzer:
+    """Every word as kb.query reads words (``TERM``), stemmed as indexed: for snippets."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TERM))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
 
 
 def _spelling_analyzer() -> tantivy.TextAnalyzer:
     """The words themselves (lower case, unstemmed): what "did you mean" offers."""
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[^\W\d_]{3,30}"))
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
             .filter(tantivy.Filter.lowercase())
             .build())
+
+
+#: Words "did you mean" may offer: letters only, 3 to 30 of them.
+_SPELLING_WORD = re.compile(r"[^\W\d_]{3,30}")
+
+
+def _words(text: str) -> set[str]:
+    return set(_SPELLING_WORD.findall(text.lower()))
 
 
 def _schema() -> tantivy.Schema:
@@ -76,10 +98,13 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def _document(passage: IndexedPassage) -> tantivy.Document:
+def _document(passage: IndexedPassage, spelling: Iterable[str]) -> tantivy.Document:
+    """The passage as tantivy indexes it, ``spelling`` the words it adds to the index's
+    vocabulary for "did you mean"."""
     document = tantivy.Document(
         pid=passage.passage_id, doc=passage.document_id, text=passage.text,
-        heading=passage.heading, title=passage.title, spelling=passage.text, year=passage.year)
+        heading=passage.heading, title=passage.title, spelling=" ".join(spelling),
+        year=passage.year)
     document.add_unsigned("newest", (passage.year * _ID_SPAN + _ID_SPAN - 1 - passage.document_id)
                           * _ID_SPAN + _ID_SPAN - 1 - passage.passage_id)
     document.add_float("lift", 0.0 if passage.reference else _LIFT)
@@ -123,8 +148,9 @@ class TantivyEngine:
         self._lock = threading.RLock()
         self._readers: dict[str, _Reader] = {}
         self._reading: Path | None = None
+        self._pointer_key: tuple | None = None
         self._analyse = _analyzer()
-        self._tokens = _analyzer(stop_words=False)
+        self._tokens = _marking_analyzer()
         self._schema = _schema()
 
     # -- generations ------------------------------------------------------------------------
@@ -142,11 +168,22 @@ class TantivyEngine:
             written = json.loads((path / "kb-format.json").read_text())
         except (OSError, ValueError):
             return None
-        return path if written == FORMAT and all((path / part / "meta.json").exists()
-                                                 for part in _PARTS) else None
+        return path if written == FORMAT and (path / _OPEN / "meta.json").exists() else None
 
     def exists(self) -> bool:
         return self.current_dir() is not None
+
+    def _current_cached(self) -> Path | None:
+        """``current_dir()``, read again only when ``CURRENT`` has changed."""
+        try:
+            stamp = os.stat(self._pointer)
+            key = (stamp.st_ino, stamp.st_mtime_ns, stamp.st_size)
+        except FileNotFoundError:
+            key = None
+        if key is None or key != self._pointer_key or self._reading is None:
+            self._pointer_key = key
+            return self.current_dir()
+        return self._reading
 
     def generation(self) -> str | None:
         directory = self.current_dir()
@@ -159,35 +196,38 @@ class TantivyEngine:
             os.fsync(handle.fileno())
         os.replace(temporary, self._pointer)
 
-    def _new_generation(self) -> Path:
+    def _new_generation(self, with_restricted: bool) -> Path:
+        """A new generation's directory: the open index, and the index of everything when
+        there are restricted passages (without them, the open index is everything)."""
         directory = self.root / f"gen-{time.time_ns()}"
-        for part in _PARTS:
+        for part in (_OPEN, _ALL) if with_restricted else (_OPEN,):
             (directory / part).mkdir(parents=True)
-            index = tantivy.Index(self._schema, path=str(directory / part))
-            del index
+            tantivy.Index(self._schema, path=str(directory / part))
         (directory / "kb-format.json").write_text(json.dumps(FORMAT))
         return directory
 
     # -- writing ----------------------------------------------------------------------------
     def _writers(self, directory: Path) -> dict[str, tantivy.IndexWriter]:
         return {part: _open_index(directory / part).writer(heap_size=_WRITER_HEAP, num_threads=1)
-                for part in _PARTS}
+                for part in (_OPEN, _ALL) if (directory / part).exists()}
 
     def apply(self, additions: Sequence[IndexedPassage], deletions: Sequence[int]) -> None:
-        """Add or replace passages and delete others: each index in one commit."""
+        """Add or replace passages and delete others: each index in one commit. A first
+        restricted passage needs the index of everything, which a rebuild writes."""
         with self._lock:
             directory = self.current_dir()
-            if directory is None:
-                self._switch_to(directory := self._new_generation())
+            if directory is None or (any(p.restricted for p in additions)
+                                     and not (directory / _ALL).exists()):
+                raise RebuildNeeded("restricted passages need an index of everything")
             writers = self._writers(directory)
             for passage_id in [p.passage_id for p in additions] + list(deletions):
                 for writer in writers.values():
                     writer.delete_documents_by_term("pid", passage_id)
             for passage in additions:
-                document = _document(passage)
-                if not passage.restricted:
-                    writers["open"].add_document(document)
-                writers["all"].add_document(document)
+                document = _document(passage, _words(passage.text))
+                for part, writer in writers.items():
+                    if part == _ALL or not passage.restricted:
+                        writer.add_document(document)
             for writer in writers.values():
                 self._commit(writer)
 
@@ -196,19 +236,30 @@ class TantivyEngine:
         writer.commit()
         writer.wait_merging_threads()
 
-    def rebuild(self, passages: Iterable[IndexedPassage]) -> int:
-        """Write a fresh generation and switch to it; returns the passage count."""
+    def rebuild(self, passages: Iterable[IndexedPassage], with_restricted: bool = True) -> int:
+        """Write a fresh generation and switch to it; returns the passage count.
+        ``with_restricted`` False promises no restricted passage comes (one index is written)."""
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
-            directory = self._new_generation()
+            directory = self._new_generation(with_restricted)
             writers = self._writers(directory)
             count = 0
+            # Each index's vocabulary for "did you mean" gets each word once: from the first
+            # passage (that it holds) using it.
+            known: dict[str, set[str]] = {part: set() for part in writers}
             try:
                 for passage in passages:
-                    document = _document(passage)
-                    if not passage.restricted:
-                        writers["open"].add_document(document)
-                    writers["all"].add_document(document)
+                    if passage.restricted and _ALL not in writers:
+                        raise ValueError("a restricted passage in a rebuild promised none")
+                    words = _words(passage.text)
+                    added: dict[frozenset, tantivy.Document] = {}
+                    for part, writer in writers.items():
+                        if part == _ALL or not passage.restricted:
+                            new = frozenset(words - known[part])
+                            known[part] |= new
+                            if new not in added:
+                                added[new] = _document(passage, new)
+                            writer.add_document(added[new])
                     count += 1
                 for writer in writers.values():
                     self._commit(writer)
@@ -239,16 +290,18 @@ class TantivyEngine:
     # -- reading ----------------------------------------------------------------------------
     def _searcher(self, include_restricted: bool) -> tantivy.Searcher | None:
         with self._lock:
-            directory = self.current_dir()
+            directory = self._current_cached()
             if directory is None:
                 return None
             if directory != self._reading:
-                self._readers = {part: _Reader(directory / part) for part in _PARTS}
+                self._readers = {part: _Reader(directory / part) for part in (_OPEN, _ALL)
+                                 if (directory / part / "meta.json").exists()}
                 self._reading = directory
-            return self._readers["all" if include_restricted else "open"].searcher()
+            return self._readers[_ALL if include_restricted and _ALL in self._readers
+                                 else _OPEN].searcher()
 
     def passage_ids(self) -> tuple[set[int], set[int]]:
-        opened, everything = (self._all_ids(self._searcher(part)) for part in (False, True))
+        opened, everything = (self._all_ids(self._searcher(every)) for every in (False, True))
         return opened, everything - opened
 
     @staticmethod
@@ -262,48 +315,51 @@ class TantivyEngine:
         searcher = self._searcher(request.include_restricted)
         if searcher is None or request.query.matches_nothing:
             return EngineResults(total=0, hits=[], facets={})
-        root = request.query.root
-        base = [(tantivy.Occur.Must, tantivy.Query.all_query() if root is None
-                 else self._translate(root))]
-        base += [(tantivy.Occur.MustNot, self._translate(node)) for node in request.query.excluded]
+        root, matching = request.query.root, request.query.matching or request.query.root
+        exclusions = [(tantivy.Occur.MustNot, self._translate(node))
+                      for node in request.query.excluded]
         if request.hidden:
-            base.append((tantivy.Occur.MustNot, tantivy.Query.term_set_query(
+            exclusions.append((tantivy.Occur.MustNot, tantivy.Query.term_set_query(
                 self._schema, "pid", sorted(request.hidden))))
         conditions = self._conditions(request.filters, request.year_from, request.year_to)
 
-        def within(*skip: str) -> tantivy.Query:
+        def within(tree: Node | None, *skip: str) -> tantivy.Query:
+            """The query for ``tree`` within the filters (but those of ``skip``)."""
             return tantivy.Query.boolean_query(
-                base + [(tantivy.Occur.Must, q) for name, q in conditions.items()
-                        if name not in skip])
+                [(tantivy.Occur.Must, tantivy.Query.all_query() if tree is None
+                  else self._translate(tree))] + exclusions
+                + [(tantivy.Occur.Must, q) for name, q in conditions.items() if name not in skip])
 
-        selected = within()
-        facets: dict[str, dict[str, int]] = {}
-        if request.facets:
-            # Facets without a filter of their own share one aggregation over every filter.
-            shared = [facet.name for facet in FACETS if facet.name not in conditions]
-            for query, names in [(selected, shared)] + [(within(f), [f]) for f in conditions]:
-                counted = searcher.aggregate(query, {name: {"terms": {
-                    "field": name, "size": _AGGREGATION_SIZE}} for name in names})
-                for name in names:
-                    facets[name] = {str(int(b["key"]) if isinstance(b["key"], float) else b["key"]):
-                                    int(b["doc_count"]) for b in counted[name]["buckets"]}
+        # Counting: the total and facets without a filter of their own in one aggregation
+        # over every filter, then one for each filtered facet without its own filter.
+        shared = [facet.name for facet in FACETS if facet.name not in conditions] \
+            if request.facets else []
+        counted = searcher.aggregate(within(matching), {
+            "total": {"value_count": {"field": "pid"}},
+            **{name: {"terms": {"field": name, "size": _AGGREGATION_SIZE}} for name in shared}})
+        total = int(counted["total"]["value"])
+        facets = {name: _buckets(counted[name]) for name in shared}
+        for name in conditions if request.facets else ():
+            facets[name] = _buckets(searcher.aggregate(within(matching, name), {
+                name: {"terms": {"field": name, "size": _AGGREGATION_SIZE}}})[name])
         newest = request.sort == "newest" or root is None
         limit = max(request.limit, 0)
         weighted = not newest and request.reference_weight != 1.0
         if weighted and request.reference_weight != REFERENCE_WEIGHT:
             raise ValueError(f"this index weighs reference matter {REFERENCE_WEIGHT}")
-        found = searcher.search(selected, limit=max(limit, 1), offset=request.offset, count=True,
+        if not total or not limit:
+            return EngineResults(total=total, hits=[], facets=facets)
+        found = searcher.search(within(root), limit=limit, offset=request.offset, count=False,
                                 order_by_field="newest" if newest else None,
                                 weight_by_field="lift" if weighted else None)
-        hits_found = found.hits[:limit]
-        addresses = [address for _, address in hits_found]
+        addresses = [address for _, address in found.hits]
         pids = searcher.fast_field_values("pid", addresses) if addresses else []
         docs = searcher.fast_field_values("doc", addresses) if addresses else []
         scale = REFERENCE_WEIGHT if weighted else 1.0
         hits = [EngineHit(passage_id=int(pid), document_id=int(doc),
                           score=0.0 if newest else float(score) * scale)
-                for (score, _), pid, doc in zip(hits_found, pids, docs)]
-        return EngineResults(total=found.count, hits=hits, facets=facets)
+                for (score, _), pid, doc in zip(found.hits, pids, docs)]
+        return EngineResults(total=total, hits=hits, facets=facets)
 
     def _conditions(self, filters: dict[str, Sequence[str]], year_from: int | None,
                     year_to: int | None) -> dict[str, tantivy.Query]:
@@ -356,19 +412,30 @@ class TantivyEngine:
         searcher = self._searcher(include_restricted)
         if searcher is None:
             return []
-        stems = self._analyse.analyze(word)
-        if stems and searcher.doc_freq("text", stems[0]):
+        if self._frequency(searcher, word):
             return None
         word = word.lower()
         prefix = word[:2] if len(word) > 3 else word[:1]
         found = searcher.terms_with_prefix("spelling", prefix, limit=_SPELLING_PREFIX_TERMS)
-        close = [(count, term) for term, count in found
-                 if abs(len(term) - len(word)) <= max_distance and term != word
-                 and edit_distance(word, term) <= max_distance]
-        close.sort(key=lambda item: -item[0])
-        return [term for _, term in close[:limit]]
+        close = [term for term, _ in found if abs(len(term) - len(word)) <= max_distance
+                 and term != word and edit_distance(word, term) <= max_distance]
+        # Commonest first (a word whose passages were all deleted since is left out).
+        counted = sorted(((self._frequency(searcher, term), term) for term in close),
+                         key=lambda item: -item[0])
+        return [term for count, term in counted if count][:limit]
+
+    def _frequency(self, searcher: tantivy.Searcher, word: str) -> int:
+        """Passages holding ``word`` (as its stem)."""
+        stems = self._analyse.analyze(word)
+        return searcher.doc_freq("text", stems[0]) if stems else 0
 
     def analyse(self, text: str) -> list[Token]:
+        # The tokenizer is TERM: Python's regex finds the same words (and their places) when
+        # tantivy's stems come out one for one; otherwise tantivy's own offsets are read.
+        stems = self._tokens.analyze(text)
+        words = list(_TERM.finditer(text))
+        if len(words) == len(stems):
+            return [Token(stem, word.start(), word.end()) for stem, word in zip(stems, words)]
         return [Token(token.text, token.char_offset_from, token.char_offset_to)
                 for token in self._tokens.pre_tokenize(text).tokens]
 
@@ -376,7 +443,8 @@ class TantivyEngine:
     def _translate(self, node: Node) -> tantivy.Query:
         schema = self._schema
         if isinstance(node, Terms):
-            tokens = self._analyse.pre_tokenize(node.text).tokens
+            tokens = [token for token in self._analyse.pre_tokenize(node.text).tokens
+                      if len(token.text) > 1]  # as kb.query reads words
             per_field = []
             for name, weight in node.fields:
                 weight *= node.boost
@@ -408,6 +476,12 @@ class TantivyEngine:
             return tantivy.Query.const_score_query(
                 tantivy.Query.term_set_query(schema, node.facet, list(node.values)), node.boost)
         raise TypeError(f"not a query node: {node!r}")
+
+
+def _buckets(counted: dict) -> dict[str, int]:
+    """A terms aggregation's counts by value (numbers as their decimal text)."""
+    return {str(int(b["key"]) if isinstance(b["key"], float) else b["key"]): int(b["doc_count"])
+            for b in counted["buckets"]}
 
 
 def _any(queries: list[tantivy.Query]) -> tantivy.Query:

@@ -570,7 +570,7 @@ class WhooshEngine:
         if closed or self.restricted_part.exists():
             self.restricted_part.apply(closed, list(deletions) + [p.passage_id for p in opened])
 
-    def rebuild(self, passages: Iterable[IndexedPassage]) -> int:
+    def rebuild(self, passages: Iterable[IndexedPassage], with_restricted: bool = True) -> int:
         """Both parts afresh, in one pass over ``passages`` (restricted ones held back and
         written after the open part is complete)."""
         closed: list[IndexedPassage] = []
