@@ -25,8 +25,11 @@ AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --prefix tests/web/.axe --no-audit --no-fund --silent axe-core@4.14.1
 
+# The whole suite with tantivy (the default engine; the engine contract tests run with both
+# engines), then the web and crash tests again with Whoosh.
 test: $(BIN)/kb $(AXE)
 	$(BIN)/python -m pytest -q
+	KB_ENGINE=whoosh $(BIN)/python -m pytest -q tests/web tests/indexer/test_crash.py
 
 BENCH_SIZES ?= 10k
 

@@ -1,14 +1,15 @@
 """tantivy, the default engine: BM25 in Rust, facet counts by terms aggregations over fast
 fields, top-k collection, so a search at national scale answers in milliseconds.
 
-Layout: ``<root>/CURRENT`` names the generation in use; a generation directory holds two
-tantivy indexes, ``open`` (open documents' passages: what anonymous visitors search, so
-nothing of a restricted report shapes their scores, counts or suggestions) and ``all``
-(every passage: exactly one index of everything, for people with access). A rebuild writes
-a new generation and switches ``CURRENT`` atomically once both are committed; a crash
-leaves the previous generation searchable. Incremental changes commit to both indexes
-(each tantivy commit is atomic); the store's queue is cleared after, so a crash between
-them only means the same changes are applied again.
+Layout: ``<root>/CURRENT`` names the generation in use; a generation directory holds the
+tantivy index ``open`` (open documents' passages: what anonymous visitors search, so
+nothing of a restricted report shapes their scores, counts or suggestions) and, when there
+are restricted documents, ``all`` (every passage: exactly one index of everything, for
+people with access; without restricted documents ``open`` is that index). A rebuild writes
+a new generation and switches ``CURRENT`` atomically once it is committed; a crash leaves
+the previous generation searchable. Incremental changes commit to each index (each tantivy
+commit is atomic); the store's queue is cleared after, so a crash between them only means
+the same changes are applied again.
 """
 from __future__ import annotations
 
@@ -121,10 +122,15 @@ class _Reader:
         self.path = path
         self.index = _open_index(path)
         self._meta = path / "meta.json"
-        self._stamp = self._meta.stat().st_mtime_ns
+        self._stamp = self._commit_stamp()
+
+    def _commit_stamp(self) -> tuple:
+        """What changes with each commit: tantivy replaces ``meta.json`` (a new file)."""
+        stat = self._meta.stat()
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
     def searcher(self) -> tantivy.Searcher:
-        stamp = self._meta.stat().st_mtime_ns
+        stamp = self._commit_stamp()
         if stamp != self._stamp:
             self.index.reload()
             self._stamp = stamp

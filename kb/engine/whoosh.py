@@ -43,7 +43,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from kb.engine import EngineHit, EngineRequest, EngineResults, IndexedPassage, Token
-from kb.facets import MULTI_VALUED
+from kb.facets import FACETS as REGISTRY, MULTI_VALUED
 from kb.query import STOP_WORDS, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms
 
 FACETS = MULTI_VALUED
@@ -51,22 +51,19 @@ _ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS)
 
 
 def _schema() -> Schema:
+    """The passages' fields, a field per facet of the registry (several values comma-joined,
+    numbers as sortable columns)."""
+    facets = {facet.name: NUMERIC(int, sortable=True) if facet.numeric
+              else KEYWORD(commas=True) if facet.multi else ID for facet in REGISTRY}
     return Schema(
         pid=NUMERIC(int, stored=True, unique=True, sortable=True),
         doc=NUMERIC(int, stored=True, sortable=True),
         text=TEXT(analyzer=_ANALYZER, phrase=True, spelling=True),
         heading=TEXT(analyzer=_ANALYZER),
         title=TEXT(analyzer=_ANALYZER),
-        theme=KEYWORD(commas=True),
-        scope=ID,
-        kind=ID,
-        year=NUMERIC(int, sortable=True),
-        publisher=ID,
-        age_group=KEYWORD(commas=True),
-        passage_type=ID,
-        agency=KEYWORD(commas=True),
         restricted=ID,
         reference=ID,
+        **facets,
     )
 
 
@@ -82,14 +79,15 @@ def _document_fields(passage: IndexedPassage) -> dict:
         "text": passage.text,
         "heading": passage.heading,
         "title": passage.title,
-        "year": passage.year,
         "restricted": "1" if passage.restricted else "0",
         "reference": "1" if passage.reference else "0",
     }
-    for name, multi in FACETS.items():
-        if name != "year":
-            values = passage.facets.get(name, [])
-            fields[name] = ",".join(values) if multi else (values[0] if values else "")
+    for facet in REGISTRY:
+        values = passage.facets.get(facet.name, [])
+        if facet.numeric:
+            fields[facet.name] = int(values[0]) if values else 0
+        else:
+            fields[facet.name] = ",".join(values) if facet.multi else (values[0] if values else "")
     return fields
 
 
