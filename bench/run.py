@@ -31,6 +31,8 @@ from bench.sample import SamplePassage, read_kb_sample, read_pdf_sample
 from bench.server import Server
 
 ENGINES = ("kb", "kb-whoosh", "tantivy", "fts5")
+#: A 500-character word no report holds: "did you mean" must bound its work (issue 14).
+UNKNOWN_WORD = "safeguardingpartnershipreview" * 17 + "abcdefg"
 
 
 def indexer_ready() -> bool:
@@ -105,6 +107,9 @@ def measure_size(size: int, sample: list[SamplePassage], args: argparse.Namespac
             raise SystemExit(f"{engine.name} found nothing for any query at {label(size)}: its "
                              "index is unusable; run again with --rebuild")
         per_query[engine.name] = _per_query_median(timings)
+        if isinstance(engine, KnowledgeBaseEngine):
+            result["unknown_500_chars_ms"] = percentiles(
+                latencies(engine.search, [{"q": UNKNOWN_WORD}], args.repeats))["p95_ms"]
         engine.close()
         if isinstance(engine, KnowledgeBaseEngine) and args.http:
             print(f"[{label(size)}] {engine.name}: searching over HTTP…", flush=True)

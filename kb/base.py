@@ -199,7 +199,6 @@ class KnowledgeBase:
         """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts."""
         expansions, themes = ([], []) if plain else query_expansions(request.q, self._synonyms)
         query = ranked_query(request.q, expansions, themes, plain=plain)
-        _, pending_deletions = self.store.pending_index_changes()
         found = self.engine.search(EngineRequest(
             query=query, filters=request.filters(), year_from=request.year_from,
             year_to=request.year_to, include_restricted=include_restricted, sort=request.sort,
@@ -207,7 +206,7 @@ class KnowledgeBase:
             reference_weight=1.0 if plain else REFERENCE_WEIGHT, facets=not plain,
             # Passages deleted from the store whose deletion the index has not caught up with
             # (a run killed mid-way): left out, so the total is the rows a search returns.
-            hidden=frozenset(pending_deletions)))
+            hidden=frozenset(self.store.pending_deletions())))
         marked = self._terms(highlighted_terms(query)) if query.root is not None else frozenset()
         results = self._results(found.hits, marked)
         facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)

@@ -491,6 +491,11 @@ class Store:
             (adds if op == "add" else deletes).append(passage_id)
         return adds, deletes
 
+    def pending_deletions(self) -> list[int]:
+        """Passages deleted here whose deletion the search index has not caught up with."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT passage_id FROM index_queue WHERE op = 'delete'")]
+
     def clear_index_changes(self, passage_ids: Iterable[int]) -> None:
         """Forget queued changes once the search index has committed them."""
         with self.transaction():
