@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from kb.base import KnowledgeBase
 from kb.search import SearchRequest
-from kb.settings import ENGINES, Settings
+from kb.settings import Settings
 from tests.kb.conftest import make_passages, meta
 
 OPEN = ("The health visitor saw the baby crawling and cruising around the sofa.",
@@ -16,11 +14,6 @@ OPEN = ("The health visitor saw the baby crawling and cruising around the sofa."
         "Safe sleep advice was given at every contact.")
 RESTRICTED = ("Unpublished: the baby was crawling and bleeding when the police arrived.",
               "Unpublished: nobody asked about crawling, and the father was never seen.")
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 def knowledge_base(data_dir: Path, with_restricted: bool, restricted: bool = True,
@@ -49,23 +42,23 @@ def answers(kb: KnowledgeBase, include_restricted: bool = False) -> list:
 
 
 def test_restricted_documents_change_nothing_an_anonymous_visitor_gets(tmp_path: Path,
-                                                                      engine: str) -> None:
-    with knowledge_base(tmp_path / "with", True, engine=engine) as mixed, \
-            knowledge_base(tmp_path / "without", False, engine=engine) as open_only:
+                                                                      engine_name: str) -> None:
+    with knowledge_base(tmp_path / "with", True, engine=engine_name) as mixed, \
+            knowledge_base(tmp_path / "without", False, engine=engine_name) as open_only:
         # Scores, order, snippets, suggestions and similar passages are exactly those of a
         # knowledge base that never held the restricted report...
         assert answers(mixed) == answers(open_only)
         # ...while someone with access gets exactly what one index of everything gives.
         with knowledge_base(tmp_path / "all-open", True, restricted=False,
-                            engine=engine) as all_open:
+                            engine=engine_name) as all_open:
             assert answers(mixed, include_restricted=True) == answers(all_open)
         assert answers(mixed, include_restricted=True) != answers(open_only)
         assert mixed.search(SearchRequest.from_params({"q": "bleeding"}), True).total == 1
 
 
 def test_each_passage_is_indexed_in_the_part_its_document_belongs_to(
-        tmp_path: Path, engine: str) -> None:
-    with knowledge_base(tmp_path / "data", True, engine=engine) as kb:
+        tmp_path: Path, engine_name: str) -> None:
+    with knowledge_base(tmp_path / "data", True, engine=engine_name) as kb:
         open_ids = {p.id for p in kb.store.passages(document_id=kb.store.document_id_for_hash("open"))}
         secret = kb.store.document_id_for_hash("secret")
         secret_ids = {p.id for p in kb.store.passages(document_id=secret)}
@@ -82,8 +75,8 @@ def test_each_passage_is_indexed_in_the_part_its_document_belongs_to(
 
 
 def test_a_restriction_made_after_indexing_moves_the_passages(tmp_path: Path,
-                                                             engine: str) -> None:
-    with knowledge_base(tmp_path / "data", False, engine=engine) as kb:
+                                                             engine_name: str) -> None:
+    with knowledge_base(tmp_path / "data", False, engine=engine_name) as kb:
         opened = {p.id for p in kb.store.passages()}
         assert kb.engine.passage_ids() == (opened, set())
         kb.store.set_restricted(kb.store.document_id_for_hash("open"), True)
@@ -94,19 +87,19 @@ def test_a_restriction_made_after_indexing_moves_the_passages(tmp_path: Path,
 
 
 def test_an_index_of_an_earlier_version_or_another_engine_is_rebuilt_and_removed(
-        tmp_path: Path, engine: str) -> None:
+        tmp_path: Path, engine_name: str) -> None:
     data = tmp_path / "data"
-    with knowledge_base(data, True, engine="whoosh" if engine == "tantivy" else "tantivy"):
+    with knowledge_base(data, True, engine="whoosh" if engine_name == "tantivy" else "tantivy"):
         pass
     old = data / "index"
     (old / "open" / "gen-1").mkdir(parents=True)  # the layout before engines had their own
     (old / "CURRENT").write_text("gen-1")
     messages: list[str] = []
-    with KnowledgeBase(Settings(data_dir=data, engine=engine)) as kb:
+    with KnowledgeBase(Settings(data_dir=data, engine=engine_name)) as kb:
         assert kb.index_needs_building()
         assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0  # not yet
         assert kb.build_index_if_needed(messages.append) == len(OPEN + RESTRICTED)
         assert "Building the" in messages[0] and not kb.index_needs_building()
-        assert sorted(path.name for path in old.iterdir()) == [engine]
+        assert sorted(path.name for path in old.iterdir()) == [engine_name]
         assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 2
         assert kb.build_index_if_needed(messages.append) is None and len(messages) == 2

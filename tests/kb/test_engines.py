@@ -20,11 +20,6 @@ from kb.store import Store
 from tests.kb.conftest import make_passages, meta
 
 
-@pytest.fixture(params=ENGINES)
-def engine_name(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 @pytest.fixture
 def kb(tmp_path: Path, engine_name: str) -> KnowledgeBase:
     with KnowledgeBase(Settings(data_dir=tmp_path / "data", engine=engine_name)) as opened:
