@@ -121,6 +121,8 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.index = _open_index(path)
+        # Reloaded here when a commit is seen (no watcher thread per index).
+        self.index.config_reader(reload_policy="manual")
         self._meta = path / "meta.json"
         self._stamp = self._commit_stamp()
 

@@ -78,12 +78,12 @@ def _counting_rebuild(engine_class: type) -> None:
     """``engine_class.rebuild``, reaching "rebuild" before each passage it writes."""
     rebuild = engine_class.rebuild
 
-    def counting(engine, items: Iterable) -> int:
+    def counting(engine, items: Iterable, **options) -> int:
         def counted() -> Iterator:
             for item in items:
                 _kill_if_due("rebuild")
                 yield item
-        return rebuild(engine, counted())
+        return rebuild(engine, counted(), **options)
     engine_class.rebuild = counting
 
 
