@@ -62,9 +62,10 @@ def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str
 
 def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
                  boost_themes: Sequence[str] = (), plain: bool = False) -> ParsedQuery:
-    """The query an engine runs for ``text``: the words as parsed, widened by proximity and
-    synonyms (the best-matching equivalent counts, not all of them), passages of the
-    query's themes preferred; ``plain`` gives the baseline (plain BM25 over the text)."""
+    """The query an engine runs for ``text``: the words as parsed, widened by synonyms (the
+    best-matching equivalent counts, not all of them); among the matches, query words found
+    next to each other and passages of the query's themes rank higher. ``plain`` gives the
+    baseline (plain BM25 over the text)."""
     if plain:
         return parse_plain(text)
     parsed = parse(text, FIELD_WEIGHTS)
@@ -79,14 +80,13 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
     words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
     pairs = [Terms(f"{first} {second}", phrase=True, slop=PROXIMITY_SLOP)
              for first, second in zip(words, words[1:])]
-    proximity = [AnyOf(tuple(pairs), boost=PROXIMITY_WEIGHT)] if pairs else []
-    widened = [parsed.root] + proximity + synonyms
-    root = AnyOf(tuple(widened)) if len(widened) > 1 else parsed.root
+    # Synonyms widen what matches; proximity and the theme only rank what matches.
+    matching = AnyOf((parsed.root, *synonyms)) if synonyms else parsed.root
+    root = matching
+    if pairs:
+        root = Prefer(root, AnyOf(tuple(pairs), boost=PROXIMITY_WEIGHT))
     if boost_themes:
         root = Prefer(root, FacetIs("theme", tuple(boost_themes), boost=THEME_BOOST))
-    # Two query words next to each other are two query words: proximity adds no match, nor
-    # does a theme boost; synonyms do.
-    matching = AnyOf((parsed.root, *synonyms)) if synonyms else parsed.root
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
                        matching=matching)
 

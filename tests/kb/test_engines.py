@@ -219,6 +219,20 @@ def test_a_query_word_outranks_a_pile_of_its_synonyms(kb: KnowledgeBase, store: 
     assert "dad" in store.passages(passage_ids=[results.hits[0].passage_id])[0].text
 
 
+def test_the_total_is_what_the_query_finds_and_proximity_only_ranks(kb: KnowledgeBase,
+                                                                    store: Store) -> None:
+    store.save_document("/r/h.md", "h", "md", meta("H"), 0, make_passages(
+        "The poor home was visited twice.",
+        "Poor home conditions were seen by the health visitor.",
+        "Conditions at home were poor."))
+    kb.rebuild_index()
+    phrase = kb.search(SearchRequest(q='"poor home conditions"'))
+    assert phrase.total == len(phrase.results) == 1
+    words = kb.search(SearchRequest(q="poor home conditions"))
+    assert words.total == len(words.results) == 3
+    assert "health visitor" in words.results[0].passage.text  # the three words together
+
+
 def test_query_words_found_together_rank_first(kb: KnowledgeBase, store: Store) -> None:
     store.save_document("/r/p.md", "p", "md", meta("P"), 0, make_passages(
         "Sleep was poor and the home was not safe for a baby of that age at night.",
