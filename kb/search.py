@@ -23,7 +23,10 @@ class SearchRequestError(ValueError):
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """Everything that defines a search; it round-trips through URL parameters."""
+    """Everything that defines a search; it round-trips through URL parameters.
+
+    A field per facet of ``kb.facets`` (values selected, OR-ed), read from its URL parameter.
+    """
 
     q: str = ""
     theme: tuple[str, ...] = ()

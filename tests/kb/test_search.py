@@ -120,3 +120,15 @@ def test_excluded_words_widen_nothing() -> None:
     assert query_expansions("mother -dad", groups) == ([], [])
     assert query_expansions('visits -"home educated"', groups) == ([], [])
     assert query_expansions("dad -grandmother", groups)[1] == ["fathers-male-carers"]
+
+
+def test_every_facet_of_the_registry_is_a_search_filter() -> None:
+    from dataclasses import fields
+
+    from kb.facets import FACETS
+
+    names = {field.name for field in fields(SearchRequest)}
+    assert {facet.name for facet in FACETS} <= names
+    request = SearchRequest.from_params({facet.param: "2020" for facet in FACETS})
+    assert request.filters() == {facet.name: ("2020",) for facet in FACETS}
+    assert dict(request.to_params()) == {facet.param: "2020" for facet in FACETS}
