@@ -331,11 +331,15 @@ class TantivyEngine:
                 self._schema, "pid", sorted(request.hidden))))
         conditions = self._conditions(request.filters, request.year_from, request.year_to)
 
+        translated: dict[int, tantivy.Query] = {}
+
         def within(tree: Node | None, *skip: str) -> tantivy.Query:
             """The query for ``tree`` within the filters (but those of ``skip``)."""
+            if id(tree) not in translated:  # each tree translated once
+                translated[id(tree)] = tantivy.Query.all_query() if tree is None \
+                    else self._translate(tree)
             return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, tantivy.Query.all_query() if tree is None
-                  else self._translate(tree))] + exclusions
+                [(tantivy.Occur.Must, translated[id(tree)])] + exclusions
                 + [(tantivy.Occur.Must, q) for name, q in conditions.items() if name not in skip])
 
         # Counting: the total and facets without a filter of their own in one aggregation
