@@ -64,7 +64,6 @@ FACET_PARAMS: dict[str, str] = {facet.name: facet.param for facet in FACETS}
 FACET_LABELS: dict[str, str] = {facet.name: facet.label for facet in FACETS}
 SCOPE_LABELS = dict(BY_NAME["scope"].value_labels)
 TYPE_LABELS = dict(BY_NAME["passage_type"].value_labels)
-AGE_LABELS = dict(BY_NAME["age_group"].value_labels)
 
 
 def passage_facets(passage: Passage, document: Document) -> dict[str, list[str]]:

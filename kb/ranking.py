@@ -15,7 +15,6 @@ from kb.query import (AnyOf, BestOf, FacetIs, ParsedQuery, Prefer, Terms, leaves
 
 #: BM25 over the passage text, its heading path and the document title, weighted so.
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("text", 1.0), ("heading", 0.5), ("title", 0.2))
-TEXT_ONLY: tuple[tuple[str, float], ...] = (("text", 1.0),)
 SYNONYM_WEIGHT = 0.3  # a taxonomy synonym of a query word counts for less than the word itself
 PROXIMITY_WEIGHT = 0.5  # bonus for two adjacent query words found next to each other
 PROXIMITY_SLOP = 0  # extra words allowed between them
