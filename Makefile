@@ -34,8 +34,13 @@ AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --prefix tests/web/.axe --no-audit --no-fund --silent axe-core@4.14.1
 
+# The whole suite with tantivy (the default engine; the engine contract tests run with both
+# engines), then the web and crash tests again with Whoosh (not the browser tests: what they
+# check, in Chromium, does not depend on the engine).
 test: $(BIN)/kb $(AXE)
 	$(BIN)/python -m pytest -q
+	KB_ENGINE=whoosh $(BIN)/python -m pytest -q tests/web tests/indexer/test_crash.py \
+		--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_collections.py
 
 BENCH_SIZES ?= 10k
 

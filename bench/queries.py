@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from kb.facets import FACETS
+
 #: 36 queries: single words, phrases, two to five words, filters alone and combined.
 QUERIES: list[dict[str, str | list[str]]] = [
     # single words, rare to very common
@@ -49,10 +51,8 @@ QUERIES: list[dict[str, str | list[str]]] = [
     {"year": "2024"},
 ]
 
-#: Facet parameters (URL names) and the facets they filter, as in ``kb.search.FACET_PARAMS``.
-FILTER_PARAMS = {"theme": "theme", "scope": "scope", "kind": "kind", "year": "year",
-                 "publisher": "publisher", "age": "age_group", "type": "passage_type",
-                 "agency": "agency"}
+#: Facet parameters (URL names) and the facets they filter, from the facet registry.
+FILTER_PARAMS = {facet.param: facet.name for facet in FACETS}
 
 
 def values(params: dict, name: str) -> list[str]:

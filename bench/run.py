@@ -30,7 +30,9 @@ from bench.queries import QUERIES, describe
 from bench.sample import SamplePassage, read_kb_sample, read_pdf_sample
 from bench.server import Server
 
-ENGINES = ("kb", "tantivy", "fts5")
+ENGINES = ("kb", "kb-whoosh", "tantivy", "fts5")
+#: A 500-character word no report holds: "did you mean" must bound its work (issue 14).
+UNKNOWN_WORD = "safeguardingpartnershipreview" * 17 + "abcdefg"
 
 
 def indexer_ready() -> bool:
@@ -56,6 +58,7 @@ def load_sample(themes: Path | None) -> tuple[list[SamplePassage], str]:
 def engines_for(size: int, names: list[str], themes: Path | None) -> list[Engine]:
     home = OUT / "data" / label(size)
     made = {"kb": lambda: KnowledgeBaseEngine(home / "kb", themes),
+            "kb-whoosh": lambda: KnowledgeBaseEngine(home / "kb-whoosh", themes, "whoosh"),
             "tantivy": lambda: TantivyEngine(home), "fts5": lambda: Fts5Engine(home)}
     return [made[name]() for name in names]
 
@@ -104,10 +107,13 @@ def measure_size(size: int, sample: list[SamplePassage], args: argparse.Namespac
             raise SystemExit(f"{engine.name} found nothing for any query at {label(size)}: its "
                              "index is unusable; run again with --rebuild")
         per_query[engine.name] = _per_query_median(timings)
+        if isinstance(engine, KnowledgeBaseEngine):
+            result["unknown_500_chars_ms"] = percentiles(
+                latencies(engine.search, [{"q": UNKNOWN_WORD}], args.repeats))["p95_ms"]
         engine.close()
         if isinstance(engine, KnowledgeBaseEngine) and args.http:
-            print(f"[{label(size)}] kb: searching over HTTP…", flush=True)
-            with Server(engine.settings.data_dir, args.themes) as server:
+            print(f"[{label(size)}] {engine.name}: searching over HTTP…", flush=True)
+            with Server(engine.settings.data_dir, args.themes, engine.settings.engine) as server:
                 result["server_ready_s"] = round(server.ready_seconds, 2)
                 result["http"] = percentiles(latencies(server.get, QUERIES, args.repeats))
                 result.update({f"server_{k}": v for k, v in resident_mb(server.pid).items()})

@@ -27,8 +27,9 @@ def _free_port() -> int:
 class Server:
     """A running ``kb serve``; use as a context manager."""
 
-    def __init__(self, data_dir: Path, themes: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, themes: Path | None = None, engine: str = "tantivy") -> None:
         self.port = _free_port()
+        self.engine = engine
         self.command = [sys.executable, "-m", "indexer.cli", "serve", "--data", str(data_dir),
                         "--host", "127.0.0.1", "--port", str(self.port)]
         if themes:  # options after the command: the command's own defaults would win
@@ -40,7 +41,8 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL,
-                                        env={**os.environ, "KB_SEARCH_CACHE_MB": "0"})
+                                        env={**os.environ, "KB_SEARCH_CACHE_MB": "0",
+                                             "KB_ENGINE": self.engine})
         while True:
             try:
                 self.get({"q": "child"})

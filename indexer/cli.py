@@ -49,6 +49,8 @@ def _open(args: argparse.Namespace, write: bool = False) -> KnowledgeBase:
         kb.close()
         raise UsageError(f"the data directory {kb.settings.data_dir} is read-only: "
                          f"`kb {args.command}` needs to change it")
+    # A search index an earlier version or another engine wrote is rebuilt from SQLite first.
+    kb.build_index_if_needed(lambda message: print(f"kb: {message}", file=sys.stderr))
     return kb
 
 

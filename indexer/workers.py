@@ -86,6 +86,14 @@ class _Worker:
         self.connection.send(item)
 
     def resident_bytes(self) -> int:
+        """Memory the worker holds of its own: what it inherited from the parent by forking
+        and has not written to is not its doing (the parent's search engine may hold much)."""
+        try:
+            with open(f"/proc/{self.process.pid}/smaps_rollup") as rollup:
+                return sum(int(line.split()[1]) << 10 for line in rollup
+                           if line.startswith(("Private_Clean:", "Private_Dirty:")))
+        except (OSError, ValueError, IndexError):
+            pass
         try:
             with open(f"/proc/{self.process.pid}/statm") as statm:
                 return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

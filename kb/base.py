@@ -1,34 +1,40 @@
-"""The knowledge base as one object: store, search index and taxonomy, opened from settings."""
+"""The knowledge base as one object: store, search engine and taxonomy, opened from settings."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kb.index import CombinedIndex, IndexResults, SearchIndex
-from kb.limits import LongSearchGate, is_long
-from kb.model import Document, Passage
-from kb.search import (
-    FACET_PARAMS, SearchRequest, SearchResponse, PassageResult, index_query, order_facet,
+from kb.engine import (
+    EngineHit, EngineRequest, IndexedPassage, RebuildNeeded, SearchEngine, open_engine,
 )
+from kb.facets import FACET_PARAMS, order_facet
+from kb.lock import DataLock, IndexerBusy
+from kb.model import Document, Passage
+from kb.query import terms_of
+from kb.ranking import REFERENCE_WEIGHT, highlighted_terms, query_expansions, ranked_query
+from kb.search import SearchRequest, SearchResponse, PassageResult
+from kb.limits import LongSearchGate, is_long
 from kb.settings import DataDirError, Settings
+from kb.snippets import snippet
 from kb.store import Store
+from kb.suggest import suggestion
 from kb.taxonomy import Taxonomy, load_taxonomy
+from kb.text import fold
 
 INDEX_BATCH = 2000
 LONG_SEARCH_LOCK = "long-search.lock"
 
 
 class KnowledgeBase:
-    """Documents and passages (SQLite), their full-text index (Whoosh) and the themes in force.
+    """Documents and passages (SQLite), their full-text index (the engine of
+    ``settings.engine``) and the themes in force.
 
-    Open and restricted documents' passages are indexed apart: ``index`` holds the open
-    ones and answers everyone; ``restricted_index`` holds the restricted ones, and people
-    who may see them search both as one (a ``CombinedIndex``, the same as one index of
-    everything). Filtering one index would hide restricted passages but not what they do
-    to everything else: how common a word is shapes every score, which words are
-    distinctive shapes "similar passages", and both would let an anonymous visitor probe
-    restricted text. Each passage is still written once.
+    The engine keeps restricted documents' passages apart from what anonymous visitors
+    search (see ``kb.engine``): filtering one index would hide restricted passages but not
+    what they do to everything else (how common a word is shapes every score, which words
+    are distinctive shapes "similar passages"), and both would let an anonymous visitor
+    probe restricted text.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -40,10 +46,8 @@ class KnowledgeBase:
             raise DataDirError(f"there is no knowledge base in {settings.data_dir}, and it "
                                "cannot be made there: the directory is read-only")
         self.store = Store(settings.db_path, read_only=not settings.data_dir_writable)
-        cache = settings.search_cache_mb << 20
-        self.index = SearchIndex(settings.index_dir / "open", cache_bytes=cache)
-        self.restricted_index = SearchIndex(settings.index_dir / "restricted", cache_bytes=cache)
-        self._everything = CombinedIndex([self.index, self.restricted_index], cache_bytes=cache)
+        self.engine: SearchEngine = open_engine(settings.engine, settings.index_dir,
+                                                cache_bytes=settings.search_cache_mb << 20)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
@@ -51,9 +55,7 @@ class KnowledgeBase:
         self._long_searches: LongSearchGate | None = None
 
     def close(self) -> None:
-        self.index.close()
-        self.restricted_index.close()
-        self._everything.close()
+        self.engine.close()
         self.store.close()
 
     def __enter__(self) -> "KnowledgeBase":
@@ -68,78 +70,90 @@ class KnowledgeBase:
 
     # -- keeping the index in step with the store ----------------------------
     def sync_index(self) -> int:
-        """Apply the store's queued changes to the search indexes; returns how many were applied.
+        """Apply the store's queued changes to the search index; returns how many were applied.
 
         Safe to repeat: a crash between an index commit and clearing the queue
-        only means the same changes are applied again.
+        only means the same changes are applied again. With no index of this engine yet
+        (a new data directory, another engine's, or one an earlier version wrote), the
+        index is built from SQLite.
         """
-        if not self.index.exists():
+        if not self.engine.exists():
             return self.rebuild_index()
-        if self.store.has_restricted() and not self.restricted_index.exists():
-            self.restricted_index.rebuild(self._passages(restricted=True))
         additions, deletions = self.store.pending_index_changes()
         if not additions and not deletions:
             return 0
         for start in range(0, max(len(additions), 1), INDEX_BATCH):
             batch = additions[start:start + INDEX_BATCH]
-            items = list(self._with_documents(self.store.passages(passage_ids=batch)))
+            items = [IndexedPassage.of(passage, document) for passage, document
+                     in self._with_documents(self.store.passages(passage_ids=batch))]
             dropped = deletions if start == 0 else []
-            # A passage lives in one index: added to its own, dropped from the other.
-            opened = [(p, d) for p, d in items if not d.meta.restricted]
-            closed = [(p, d) for p, d in items if d.meta.restricted]
-            if closed or self.restricted_index.exists():
-                self.restricted_index.apply(closed, dropped + [p.id for p, _ in opened])
-            if closed and {p.id for p, _ in closed} & self.index.indexed_passage_ids():
-                # A document restricted now: its passages leave the open index without a
-                # trace. Deleted passages would still count in its word statistics (every
-                # anonymous score) and spelling dictionary, so it is written afresh from the
-                # store (rare: 0.6 s on the sample corpus, minutes at 100k passages).
-                self.index.rebuild(self._passages(restricted=False))
-            else:
-                self.index.apply(opened, dropped + [p.id for p, _ in closed])
+            try:
+                self.engine.apply(items, dropped)
+            except RebuildNeeded:
+                return self.rebuild_index()
             self.store.clear_index_changes(batch + dropped)
         return len(additions) + len(deletions)
 
     def rebuild_index(self) -> int:
-        """Build fresh search indexes from SQLite alone; the old ones serve until they are ready.
+        """Build a fresh search index from SQLite alone; the old one serves until it is ready.
 
-        The queue of changes is cleared only once the fresh indexes are in use: a crash
-        before that leaves the old ones with their queue, which the next sync applies.
+        The queue of changes is cleared only once the fresh index is in use: a crash
+        before that leaves the old one with its queue, which the next sync applies.
         """
         additions, deletions = self.store.pending_index_changes()
-        count = self.index.rebuild(self._passages(restricted=False))
-        if self.store.has_restricted():
-            count += self.restricted_index.rebuild(self._passages(restricted=True))
-        else:
-            self.restricted_index.remove()
+        count = self.engine.rebuild((IndexedPassage.of(p, d) for p, d in self._passages()),
+                                    with_restricted=self.store.has_restricted())
         self.store.clear_index_changes(additions + deletions)
-        self._remove_old_layout()
+        self._remove_other_indexes()
         return count
 
-    def index_for(self, include_restricted: bool) -> SearchIndex:
-        """The index to search: the open documents' alone, or everything (see the class)."""
-        if include_restricted and self.restricted_index.exists():
-            return self._everything
-        return self.index
+    def index_needs_building(self) -> bool:
+        """Whether passages are stored but this engine has no index of them yet: a data
+        directory of an earlier version, or one another engine indexed."""
+        return not self.engine.exists() and bool(self.store.document_ids())
+
+    def build_index_if_needed(self, say: Callable[[str], object] = print) -> int | None:
+        """Build the index from SQLite when it is missing (see ``index_needs_building``),
+        saying so first; returns the passages indexed, or None when nothing was done (no
+        need, or another process holds the data directory: that writer builds it)."""
+        if self.store.read_only or not self.index_needs_building():
+            return None  # read-only: searched as it is, never rebuilt from here
+        try:
+            with DataLock(self.settings.data_dir):
+                if not self.index_needs_building():
+                    return None
+                say(f"Building the {self.engine.name} search index from the database in "
+                    f"{self.settings.data_dir}: its index was written by an earlier version or "
+                    "another engine. This happens once.")
+                count = self.rebuild_index()
+        except IndexerBusy:
+            return None
+        say(f"Search index ready: {count} passages.")
+        return count
 
     def indexed_passage_ids(self) -> set[int]:
-        """Ids of every passage in the search indexes (for checks and repairs)."""
-        return self.index.indexed_passage_ids() | self.restricted_index.indexed_passage_ids()
+        """Ids of every passage in the search index (for checks and repairs)."""
+        opened, restricted = self.engine.passage_ids()
+        return opened | restricted
 
-    def _remove_old_layout(self) -> None:
-        """Indexes written by earlier versions, which held every passage in one place."""
-        root = self.settings.index_dir
-        (root / "CURRENT").unlink(missing_ok=True)
-        for old in root.glob("gen-*"):
-            shutil.rmtree(old, ignore_errors=True)
+    def _remove_other_indexes(self) -> None:
+        """Indexes of other engines and of earlier versions' layouts: stale once this
+        engine's index is in use (switching back rebuilds from SQLite)."""
+        own = self.settings.index_dir / self.engine.name
+        for path in self.settings.index_dir.iterdir():
+            if path != own:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
-    def _passages(self, restricted: bool) -> Iterator[tuple[Passage, Document]]:
-        """Every passage of the open (or the restricted) documents, one document at a time."""
-        for document_id in self.store.document_ids():
-            document = self.store.document(document_id)
-            if document is not None and document.meta.restricted == restricted:
-                for passage in self.store.passages(document_id=document_id):
-                    yield passage, document
+    def _passages(self) -> Iterator[tuple[Passage, Document]]:
+        """Every passage with its document, in one pass over the store."""
+        documents = {document.id: document for document in self.store.documents()}
+        for passage in self.store.passages_for_index():
+            document = documents.get(passage.document_id)
+            if document is not None:
+                yield passage, document
 
     def _with_documents(self, passages: list[Passage]) -> Iterator[tuple[Passage, Document]]:
         documents: dict[int, Document | None] = {}
@@ -158,14 +172,22 @@ class KnowledgeBase:
         ``year_to``.
         """
         year_to = filters.pop("year_to", None)
-        hits = self.index_for(include_restricted).similar(
-            passage.text, exclude_document=passage.document_id if other_documents else None,
+        hits = self.engine.similar(
+            fold(passage.text), exclude_document=passage.document_id if other_documents else None,
             filters=filters, year_to=year_to, include_restricted=include_restricted, limit=limit)
-        return self._results(hits, include_restricted)
+        # The terms the two passages share are marked.
+        return self._results(hits, self._terms(terms_of(passage.text)), include_restricted)
 
-    def _results(self, hits, include_restricted: bool) -> list[PassageResult]:
-        """Index hits joined with their passages and documents from the store, in rank order
-        (a hit the store no longer has, or has restricted meanwhile, is left out)."""
+    def _terms(self, words: list[str]) -> frozenset[str]:
+        """The engine's terms for ``words`` (as it stems them)."""
+        return frozenset(token.term for word in words for term in terms_of(word)
+                         for token in self.engine.analyse(term))
+
+    def _results(self, hits: list[EngineHit], marked: frozenset[str],
+                 include_restricted: bool) -> list[PassageResult]:
+        """Hits joined with their passages and documents from the store, in rank order, each
+        with its snippet made from the stored text (a hit the store no longer has, or
+        has restricted meanwhile, is left out)."""
         passages = {p.id: p for p in self.store.passages(passage_ids=[h.passage_id for h in hits])}
         documents: dict[int, Document | None] = {}
         results = []
@@ -176,8 +198,10 @@ class KnowledgeBase:
             document = documents[hit.document_id]
             if passage is not None and document is not None \
                     and (include_restricted or not document.meta.restricted):
+                tokens = self.engine.analyse(fold(passage.text)) if marked else []
                 results.append(PassageResult(passage=passage, document=document,
-                                             snippet=hit.snippet, score=hit.score))
+                                             snippet=snippet(passage.text, tokens, marked),
+                                             score=hit.score))
         return results
 
     # -- searching ----------------------------------------------------------
@@ -200,16 +224,24 @@ class KnowledgeBase:
 
     def _search(self, request: SearchRequest, include_restricted: bool,
                 plain: bool) -> SearchResponse:
-        asked = index_query(request, self._synonyms, include_restricted=include_restricted,
-                            plain=plain)
-        # After `kill -9` between a store commit and the index catching up (or while a run
-        # catches up), the index still holds passages the store has dropped or restricted:
-        # they are left out of the count as well as the rows, so the total is always the
-        # number of passages a search can return.
-        asked.hidden = self.store.stale_index_entries(include_restricted)
-        found: IndexResults = self.index_for(include_restricted).search(asked)
-        results = self._results(found.hits, include_restricted)
+        expansions, themes = ([], []) if plain else query_expansions(request.q, self._synonyms)
+        query = ranked_query(request.q, expansions, themes, plain=plain)
+        found = self.engine.search(EngineRequest(
+            query=query, filters=request.filters(), year_from=request.year_from,
+            year_to=request.year_to, include_restricted=include_restricted, sort=request.sort,
+            offset=(request.page - 1) * request.per_page, limit=request.per_page,
+            reference_weight=1.0 if plain else REFERENCE_WEIGHT, facets=not plain,
+            # After `kill -9` between a store commit and the index catching up (or while a run
+            # catches up), the index still holds passages the store has dropped or restricted:
+            # they are left out of the count as well as the rows, so the total is always the
+            # number of passages a search can return.
+            hidden=self.store.stale_index_entries(include_restricted)))
+        marked = self._terms(highlighted_terms(query)) if query.root is not None else frozenset()
+        results = self._results(found.hits, marked, include_restricted)
         facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)
                   for name, counts in found.facets.items() if name in FACET_PARAMS}
+        corrected = None
+        if request.q.strip() and not plain:
+            corrected = suggestion(self.engine, request.q, include_restricted)
         return SearchResponse(request=request, total=found.total, results=results, facets=facets,
-                              notice=found.notice, suggestion=found.suggestion)
+                              notice=query.notice, suggestion=corrected)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from kb.base import KnowledgeBase
 from kb.model import KIND_LABELS, Document
-from kb.search import FacetCount, SearchRequest, SearchRequestError, order_facet
+from kb.facets import FacetCount, order_facet
+from kb.search import SearchRequest, SearchRequestError
 from kb.similarity import memoised
 from kb.text import fold
 

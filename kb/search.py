@@ -6,54 +6,16 @@ evaluation, so they always agree.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
-from kb.index import FACETS, IndexQuery
-from kb.model import AGE_GROUPS, KIND_LABELS, PASSAGE_TYPES, SCOPES, Document, Passage
-from kb.taxonomy import Taxonomy, load_taxonomy
+from kb.facets import FACET_PARAMS, FACETS, FacetCount
+from kb.model import Document, Passage
 
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 SORTS = ("relevance", "newest")
-
-#: URL parameter for each facet (short, readable, stable).
-FACET_PARAMS: dict[str, str] = {
-    "theme": "theme",
-    "scope": "scope",
-    "kind": "kind",
-    "year": "year",
-    "publisher": "publisher",
-    "area": "area",
-    "age_group": "age",
-    "passage_type": "type",
-    "agency": "agency",
-}
-
-FACET_LABELS: dict[str, str] = {
-    "theme": "Theme",
-    "scope": "Local or national",
-    "kind": "Kind of document",
-    "year": "Year",
-    "publisher": "Publisher",
-    "area": "Area",
-    "age_group": "Child's age",
-    "passage_type": "Passage type",
-    "agency": "Agency",
-}
-
-#: Fallback labels; the facets data (``kb/facets.toml`` or a taxonomy's own ``[facets]``) wins.
-AGE_LABELS = {"baby": "Babies (under 2)", "young-child": "Young children", "adolescent": "Adolescents"}
-TYPE_LABELS = {"recommendation": "Recommendation", "finding": "Finding",
-               "good-practice": "Good practice", "other": "Other"}
-SCOPE_LABELS = {"local": "Local", "national": "National"}
-
-#: The table of the facets data that labels each facet's values (``[agencies.police] label = ...``).
-_FACET_TABLES = {"agency": "agencies", "age_group": "age_groups", "passage_type": "passage_types"}
-
 
 class SearchRequestError(ValueError):
     """A parameter that cannot be used; the message says which and why, and ``field`` names
@@ -66,7 +28,10 @@ class SearchRequestError(ValueError):
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """Everything that defines a search; it round-trips through URL parameters."""
+    """Everything that defines a search; it round-trips through URL parameters.
+
+    A field per facet of ``kb.facets`` (values selected, OR-ed), read from its URL parameter.
+    """
 
     q: str = ""
     theme: tuple[str, ...] = ()
@@ -124,10 +89,12 @@ class SearchRequest:
         sort = one("sort") or "relevance"
         if sort not in SORTS:
             raise SearchRequestError(f"sort must be one of {', '.join(SORTS)}, not {sort[:20]!r}")
-        facet_values = {name: values(param) for name, param in FACET_PARAMS.items()}
-        for year in facet_values["year"]:
-            if not year.isdigit():
-                raise SearchRequestError(f"year must be a whole number, not {year[:20]!r}")
+        facet_values = {facet.name: values(facet.param) for facet in FACETS}
+        for facet in FACETS:
+            for value in facet_values[facet.name] if facet.numeric else ():
+                if not value.isdigit():
+                    raise SearchRequestError(
+                        f"{facet.param} must be a whole number, not {value[:20]!r}")
         year_from, year_to = number("year_from", 0, 9999), number("year_to", 0, 9999)
         if year_from is not None and year_to is not None and year_from > year_to:
             raise SearchRequestError(
@@ -139,7 +106,8 @@ class SearchRequest:
                    **facet_values)
 
     def filters(self) -> dict[str, tuple[str, ...]]:
-        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+        return {facet.name: getattr(self, facet.name) for facet in FACETS
+                if getattr(self, facet.name)}
 
     def to_params(self, **changes: object) -> list[tuple[str, str]]:
         """URL parameters for this request (with ``changes`` applied), defaults left out."""
@@ -170,14 +138,6 @@ class SearchRequest:
     def is_empty(self) -> bool:
         return not self.q.strip() and not self.filters() and self.year_from is None \
             and self.year_to is None
-
-
-@dataclass
-class FacetCount:
-    value: str
-    label: str
-    count: int
-    selected: bool
 
 
 @dataclass
@@ -273,102 +233,3 @@ def within_pages(run: Callable[[SearchRequest], SearchResponse],
         response = run(replace(request, page=response.pages))
         response.page_asked = request.page
     return response
-
-
-@lru_cache(maxsize=1)
-def _shipped_facets() -> dict:
-    return load_taxonomy().facets
-
-
-def _facets_data(theme_label) -> dict:
-    """The facets data of the taxonomy whose ``label`` method ``theme_label`` is, else the shipped."""
-    owner = getattr(theme_label, "__self__", None)
-    if isinstance(owner, Taxonomy):
-        return owner.facets
-    try:
-        return _shipped_facets()
-    except Exception:  # labels are a nicety: an unreadable taxonomy leaves the ids
-        return {}
-
-
-def facet_label(name: str, value: str, theme_label=None, facets: Mapping | None = None) -> str:
-    """A person-readable label for a facet value.
-
-    Themes are labelled by ``theme_label`` (a taxonomy's ``label``); agencies and age groups
-    by the ``label`` of their entry in the facets data (``facets``, else that taxonomy's,
-    else ``kb/facets.toml``); kinds, scopes and passage types by the tables here.
-    """
-    if name == "theme" and theme_label:
-        return theme_label(value)
-    if name in _FACET_TABLES:
-        table = (facets if facets is not None else _facets_data(theme_label)).get(
-            _FACET_TABLES[name], {})
-        entry = table.get(value) if isinstance(table, Mapping) else None
-        if isinstance(entry, Mapping) and isinstance(entry.get("label"), str) \
-                and entry["label"].strip():
-            return entry["label"].strip()
-    return {
-        "kind": KIND_LABELS, "age_group": AGE_LABELS, "passage_type": TYPE_LABELS,
-        "scope": SCOPE_LABELS,
-    }.get(name, {}).get(value, value)
-
-
-_FACET_ORDER = {"age_group": AGE_GROUPS, "passage_type": PASSAGE_TYPES, "scope": SCOPES}
-
-
-def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
-                theme_label=None) -> list[FacetCount]:
-    """Facet values for display: selected ones always shown; years newest first, others by count."""
-    values = dict(counts)
-    for value in selected:
-        values.setdefault(value, 0)
-    facets = _facets_data(theme_label) if name in _FACET_TABLES else None
-    if name == "year":
-        ordered = sorted(values, key=lambda v: v, reverse=True)
-    elif name in _FACET_ORDER:
-        known = _FACET_ORDER[name]
-        ordered = sorted(values, key=lambda v: known.index(v) if v in known else len(known))
-    else:
-        ordered = sorted(values, key=lambda v: (-values[v], v))
-    return [FacetCount(value=v, label=facet_label(name, v, theme_label, facets), count=values[v],
-                       selected=v in selected) for v in ordered if v not in ("", "0")]
-
-
-def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str, ...]]]
-                     ) -> tuple[list[tuple[str, ...]], list[str]]:
-    """The synonym groups a query touches, and the themes they belong to.
-
-    ``synonym_groups`` holds (theme id or None, group of equivalent terms). A group is
-    touched when one of its terms appears in the query as whole words; words the
-    query excludes (``-word``, ``-"a phrase"``, ``NOT word``) touch nothing.
-    """
-    padded = f" {_words(_EXCLUDED.sub(' ', text))} "
-    groups: list[tuple[str, ...]] = []
-    themes: list[str] = []
-    for theme_id, group in synonym_groups:
-        if any(f" {_words(term)} " in padded for term in group):
-            if group not in groups:
-                groups.append(group)
-            if theme_id is not None and theme_id not in themes:
-                themes.append(theme_id)
-    return groups, themes
-
-
-_EXCLUDED = re.compile(r'(?:^|(?<=[\s(]))(?:-|NOT\s+)(?:"[^"]*"?|[^\s()]+)')
-
-
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[\w']+", text.lower()))
-
-
-def index_query(request: SearchRequest, synonym_groups: list[tuple[str | None, tuple[str, ...]]],
-                include_restricted: bool = False, plain: bool = False) -> IndexQuery:
-    """The index query for a request: filters, paging and, unless ``plain``, synonyms and boosts."""
-    expansions, themes = ([], []) if plain else query_expansions(request.q, synonym_groups)
-    return IndexQuery(
-        text=request.q, filters=request.filters(), year_from=request.year_from,
-        year_to=request.year_to, include_restricted=include_restricted, sort=request.sort,
-        offset=(request.page - 1) * request.per_page, limit=request.per_page,
-        expansions=expansions, boost_themes=themes, plain=plain, facets=not plain,
-        suggest=not plain)
-

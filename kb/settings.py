@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+#: The search engines (``kb.engine``), the default first.
+ENGINES = ("tantivy", "whoosh")
 DEFAULT_THEMES = Path(__file__).with_name("themes.toml")
 
 
@@ -27,7 +29,10 @@ class Settings:
     are built on, e.g. ``https://kb.example.org``; unset, they are paths on this site),
     KB_PARTNERSHIP (the partnership running the service, named
     as the author of training packs exported by no one signed in), KB_OUR_AREA (its area, as
-    kb/areas.toml names it: offered as "our area" in filters).
+    kb/areas.toml names it: offered as "our area" in filters),
+    KB_ENGINE (the search engine: ``tantivy``, the default, or
+    ``whoosh``, pure Python, for small installations and platforms without a tantivy wheel;
+    changing it rebuilds the index from the database on the next start).
 
     The data directory and the taxonomy file are made absolute once, when the settings are
     made, so nothing later reads them against another working directory.
@@ -43,8 +48,11 @@ class Settings:
     base_url: str = ""
     partnership: str = ""
     our_area: str = ""  # the area of the partnership running the service (kb.areas)
+    engine: str = field(default_factory=lambda: _engine_from_env())
 
     def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"KB_ENGINE must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         object.__setattr__(self, "data_dir", Path(os.path.abspath(self.data_dir)))
         object.__setattr__(self, "themes_path", Path(os.path.abspath(self.themes_path)))
         object.__setattr__(self, "base_url", _base_url(self.base_url))
@@ -69,7 +77,8 @@ class Settings:
             search_cache_mb=_whole_number("KB_SEARCH_CACHE_MB", default=64),
             base_url=base_url if base_url is not None else os.environ.get("KB_BASE_URL", ""),
             partnership=" ".join(os.environ.get("KB_PARTNERSHIP", "").split())[:200],
-            our_area=" ".join(os.environ.get("KB_OUR_AREA", "").split())[:200])
+            our_area=" ".join(os.environ.get("KB_OUR_AREA", "").split())[:200],
+            engine=_engine_from_env())
 
     def check_data_dir(self) -> None:
         """Raise DataDirError when the data directory cannot be one (it is a file, say)."""
@@ -137,6 +146,11 @@ def _whole_number(variable: str, default: int) -> int:
     if not raw.isdigit():
         raise ValueError(f"{variable} must be a whole number, not {raw!r}")
     return int(raw)
+
+
+def _engine_from_env() -> str:
+    """KB_ENGINE, else the default engine."""
+    return (os.environ.get("KB_ENGINE") or ENGINES[0]).strip().lower()
 
 
 _YES = ("1", "yes", "true", "on")

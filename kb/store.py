@@ -578,12 +578,31 @@ class Store:
                 passage.evidence[row["theme_id"]] = json.loads(row["evidence"])
         decisions = self.curations_for(set(hashes))
         for passage, key in zip(passages, hashes):
-            for theme, action in decisions.get(key, {}).items():
-                if action == "remove" and theme in passage.themes:
-                    passage.themes.remove(theme)
-                elif action in ("add", "confirm") and theme not in passage.themes:
-                    passage.themes.append(theme)
-            passage.themes.sort()
+            _apply_curations(passage.themes, decisions.get(key, {}))
+
+    def passages_for_index(self) -> Iterator[Passage]:
+        """Every passage in document order, with its effective themes (no scores or evidence),
+        read in one pass: what a search index is rebuilt from."""
+        decisions: dict[str, dict[str, str]] = {}
+        for text_hash, theme, action in self.conn.execute(
+                "SELECT text_hash, theme_id, action FROM curations"):
+            decisions.setdefault(text_hash, {})[theme] = action
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: the fastest to read
+        rows = cursor.execute(
+            "SELECT p.id, p.document_id, p.seq, p.page_start, p.page_end, p.heading_path, p.text, "
+            "p.text_hash, p.passage_type, p.age_groups, p.agencies, "
+            "(SELECT group_concat(t.theme_id, char(31)) FROM passage_themes t "
+            " WHERE t.passage_id = p.id) FROM passages p ORDER BY p.document_id, p.seq")
+        for (passage_id, document_id, seq, page_start, page_end, heading_path, text, text_hash,
+             passage_type, age_groups, agencies, themes) in rows:
+            passage = Passage(seq=seq, text=text, page_start=page_start, page_end=page_end,
+                              heading_path=_json_list(heading_path), id=passage_id,
+                              document_id=document_id, passage_type=passage_type,
+                              age_groups=_json_list(age_groups), agencies=_json_list(agencies),
+                              themes=themes.split("\x1f") if themes else [])
+            _apply_curations(passage.themes, decisions.get(text_hash, {}))
+            yield passage
 
     def passage_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
@@ -755,6 +774,20 @@ def _document(row: sqlite3.Row, areas: Areas) -> Document:
                     file_type=row["file_type"], meta=meta, page_count=row["page_count"],
                     passage_count=row["passage_count"], indexed_at=row["indexed_at"],
                     pages_without_text=row["pages_without_text"])
+
+
+def _apply_curations(themes: list[str], decisions: dict[str, str]) -> None:
+    """Curators' decisions (theme -> action) applied to a passage's tagged themes, in place."""
+    for theme, action in decisions.items():
+        if action == "remove" and theme in themes:
+            themes.remove(theme)
+        elif action in ("add", "confirm") and theme not in themes:
+            themes.append(theme)
+    themes.sort()
+
+
+def _json_list(text: str) -> list:
+    return [] if text == "[]" else json.loads(text)
 
 
 def _passage(row: sqlite3.Row) -> Passage:

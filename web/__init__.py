@@ -29,8 +29,11 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.ensure_secret_key()
     app.json.sort_keys = False
-    app.extensions[KB_EXTENSION] = KnowledgeBase(settings)
-    app.extensions[KB_EXTENSION].take_turns_for_long_searches()
+    knowledge_base = KnowledgeBase(settings)
+    # A data directory an earlier version (or another engine) indexed: re-indexed once.
+    knowledge_base.build_index_if_needed(app.logger.warning)
+    knowledge_base.take_turns_for_long_searches()
+    app.extensions[KB_EXTENSION] = knowledge_base
     Htmx(app)
     CSRFProtect(app)  # every POST needs the token: a form field, or the X-CSRFToken header (htmx)
     security.configure(app, settings)

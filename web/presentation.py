@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, url_for
 
 from kb.model import KIND_LABELS, Document, Passage
-from kb.search import FACET_LABELS, FACET_PARAMS, SCOPE_LABELS, TYPE_LABELS, SearchRequest
+from kb.facets import FACET_LABELS, FACET_PARAMS, SCOPE_LABELS, TYPE_LABELS
+from kb.search import SearchRequest
 from web.knowledge import current_kb
 
 HTMX_VERSION = "2.0.11"

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template
 
-from kb.search import SCOPE_LABELS
+from kb.facets import SCOPE_LABELS
 from kb.trends import most_common, recurrence, repeated_national_learning, theme_trends
 from web.charts import line_charts
 from web.knowledge import can_see_restricted, current_kb, theme_overview

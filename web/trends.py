@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request, url_for
 
 from kb.model import KIND_LABELS
-from kb.search import SCOPE_LABELS, SearchRequest, SearchRequestError
+from kb.facets import SCOPE_LABELS
+from kb.search import SearchRequest, SearchRequestError
 from kb.trends import (
     TrendCell, TrendFilters, filter_choices, recurrence, recurrence_of_theme, theme_trends,
 )

@@ -5,14 +5,15 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from whoosh.analysis import STOP_WORDS
-
 from bench.generate import GeneratedDocument
+from kb.facets import FACETS as REGISTRY
+from kb.query import STOP_WORDS
 
 TOP = 10
 SNIPPET_CHARS = 320
-#: The facets every engine counts (the knowledge base's, by facet name).
-FACETS = ("theme", "scope", "kind", "year", "publisher", "age_group", "passage_type", "agency")
+#: The facets every engine counts (the knowledge base's registry, by facet name).
+FACETS = tuple(facet.name for facet in REGISTRY)
+#: The generated passages' key holding each multi-valued facet.
 MULTI_VALUED = {"theme": "themes", "age_group": "age_groups", "agency": "agencies"}
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"|([\w\']+)')
 _WORD = re.compile(r"\w+")
@@ -55,7 +56,7 @@ def query_terms(text: str) -> list[list[str]]:
     """The query's terms: each a word or a quoted phrase (as a list of words).
 
     This mirrors the knowledge base's parsing: the terms are OR-ed and single stop words
-    (Whoosh's list) dropped; phrases keep theirs, as both reference engines index them.
+    (the knowledge base's list) dropped; phrases keep theirs, as both reference engines index them.
     """
     terms = []
     for phrase, word in _PHRASE_OR_WORD.findall(text):

@@ -1,5 +1,6 @@
-"""The knowledge base itself: passages saved through ``Store``, the Whoosh index rebuilt from
-SQLite, searches through ``KnowledgeBase.search`` exactly as the web app runs them."""
+"""The knowledge base itself, with one of its engines: passages saved through ``Store``, the
+search index rebuilt from SQLite, searches through ``KnowledgeBase.search`` exactly as the
+web app runs them."""
 from __future__ import annotations
 
 import hashlib
@@ -16,12 +17,12 @@ from kb.search import SearchRequest
 from kb.settings import Settings
 
 
-def settings_for(data_dir: Path, themes: Path | None) -> Settings:
+def settings_for(data_dir: Path, themes: Path | None, engine: str = "tantivy") -> Settings:
     """Settings for a benchmark knowledge base: the match cache off, so that every timed
     query runs in full (the query set repeats)."""
     if themes:
-        return Settings(data_dir=data_dir, themes_path=themes, search_cache_mb=0)
-    return Settings(data_dir=data_dir, search_cache_mb=0)
+        return Settings(data_dir=data_dir, themes_path=themes, search_cache_mb=0, engine=engine)
+    return Settings(data_dir=data_dir, search_cache_mb=0, engine=engine)
 
 
 def request(params: dict) -> SearchRequest:
@@ -30,10 +31,11 @@ def request(params: dict) -> SearchRequest:
 
 
 class KnowledgeBaseEngine:
-    name = "kb"
+    """The product with its default engine (``kb``) or with another (``kb-whoosh``)."""
 
-    def __init__(self, data_dir: Path, themes: Path | None = None) -> None:
-        self.settings = settings_for(data_dir, themes)
+    def __init__(self, data_dir: Path, themes: Path | None = None, engine: str = "tantivy") -> None:
+        self.name = "kb" if engine == "tantivy" else f"kb-{engine}"
+        self.settings = settings_for(data_dir, themes, engine)
         self.kb: KnowledgeBase | None = None
         self.timings: dict[str, float] = {}
 
@@ -63,10 +65,10 @@ class KnowledgeBaseEngine:
     def usable(self) -> bool:
         """Whether the index built before can still be searched by this version."""
         with KnowledgeBase(self.settings) as kb:
-            return kb.index.exists() and (kb.restricted_index.exists() or not kb.store.has_restricted())
+            return kb.engine.exists()
 
     def open(self) -> float:
-        """Open the knowledge base and run a first search (which loads the facet table);
+        """Open the knowledge base and run a first search (Whoosh loads its facet table);
         returns the seconds taken."""
         started = time.perf_counter()
         self.kb = KnowledgeBase(self.settings)

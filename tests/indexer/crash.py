@@ -6,9 +6,10 @@
 =========  ====================================================================
 stored     a document's transaction has committed (``Store.save_document`` returned)
 passage    inside a document's transaction, a passage row just inserted
-segment    inside a search-index commit: new segment written, not yet assembled
-toc        inside a search-index commit: segment assembled, table of contents not written
-cleanup    a search-index commit's table of contents written, old files not cleaned up
+segment    Whoosh: inside an index commit: new segment written, not yet assembled
+toc        Whoosh: inside an index commit: segment assembled, table of contents not written
+cleanup    Whoosh: an index commit's table of contents written, old files not cleaned up
+commit     tantivy: one index of the generation committed (the open one first), not the next
 queue      the search index committed, the queue in SQLite not yet cleared
 rebuild    a fresh index generation being written: one more passage about to be added
 switch     a fresh index generation written, ``CURRENT`` not yet switched to it
@@ -28,8 +29,9 @@ from collections.abc import Callable, Iterable, Iterator
 import whoosh.index
 import whoosh.writing
 
-import kb.index
 from indexer.cli import main
+from kb.engine.tantivy import TantivyEngine
+from kb.engine.whoosh import WhooshEngine, _Part
 from kb.store import Store
 
 _reached: Counter = Counter()
@@ -68,23 +70,27 @@ _hook(Store, "_insert_passage", "passage", after=True)
 _hook(whoosh.writing.SegmentWriter, "_assemble_segment", "segment")
 _hook(whoosh.index.TOC, "write", "toc")
 _hook(whoosh.index, "clean_files", "cleanup")
+_hook(TantivyEngine, "_commit", "commit", after=True)
 _hook(Store, "clear_index_changes", "queue")
 
 
-_rebuild = kb.index.SearchIndex.rebuild
+def _counting_rebuild(engine_class: type) -> None:
+    """``engine_class.rebuild``, reaching "rebuild" before each passage it writes."""
+    rebuild = engine_class.rebuild
+
+    def counting(engine, items: Iterable, **options) -> int:
+        def counted() -> Iterator:
+            for item in items:
+                _kill_if_due("rebuild")
+                yield item
+        return rebuild(engine, counted(), **options)
+    engine_class.rebuild = counting
 
 
-def _rebuild_counting(index: kb.index.SearchIndex, items: Iterable) -> int:
-    """``SearchIndex.rebuild``, reaching "rebuild" before each passage it writes."""
-    def counted() -> Iterator:
-        for item in items:
-            _kill_if_due("rebuild")
-            yield item
-    return _rebuild(index, counted())
-
-
-kb.index.SearchIndex.rebuild = _rebuild_counting  # type: ignore[method-assign]
-_hook(kb.index.SearchIndex, "_switch_to", "switch")
+for _engine in (TantivyEngine, WhooshEngine):
+    _counting_rebuild(_engine)
+_hook(TantivyEngine, "_switch_to", "switch")
+_hook(_Part, "_switch_to", "switch")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -86,7 +86,7 @@ def state(data: Path) -> dict:
             "stored": {p.id for p in kb.store.passages()},
             "indexed": kb.indexed_passage_ids(),
             "adding": set(adding), "deleting": set(deleting),
-            "generation": kb.index.current_dir(),
+            "generation": kb.engine.generation(),
             "found": {r.passage.id for r in kb.search(SearchRequest(q=QUERY, per_page=100)).results},
             "total": kb.search(SearchRequest(q=QUERY)).total,
         }
@@ -107,6 +107,8 @@ def assert_previous_still_served(data: Path, before: dict, replacing: bool = Fal
         assert before["stored"] <= after["stored"] and before["indexed"] <= after["indexed"]
         assert after["total"] >= before["total"]
     assert after["generation"] is not None and after["found"]
+    # Passages the killed run deleted from SQLite and not yet from the index are not counted.
+    assert after["total"] == len(after["found"]) < 100
     app = make_app(data)
     try:
         client = app.test_client()
@@ -134,6 +136,10 @@ def assert_next_run_finishes(data: Path, reports: Path) -> None:
         assert titles and titles[0].document.filename == "2017-northmoor-scr-baby-t.pdf"
 
 
+#: Kill points inside one engine's commit, by engine.
+ENGINE_ONLY = {"segment": "whoosh", "toc": "whoosh", "cleanup": "whoosh", "commit": "tantivy"}
+
+
 @pytest.mark.parametrize("kill_at", [
     "stored:1",    # one new document committed to SQLite, nothing of it in the index
     "stored:3",    # several stored, the index not yet told
@@ -141,9 +147,13 @@ def assert_next_run_finishes(data: Path, reports: Path) -> None:
     "segment:1",   # in the middle of the index commit
     "toc:1",       # index segment written, its table of contents not
     "cleanup:1",   # index committed, old files left
+    "commit:1",    # the open passages' index committed, the index of everything not
     "queue:1",     # index committed, the queue in SQLite not cleared
 ])
 def test_kill_during_kb_index(data: Path, reports: Path, kill_at: str) -> None:
+    engine = ENGINE_ONLY.get(kill_at.partition(":")[0])
+    if engine and engine != Settings().engine:
+        pytest.skip(f"a moment inside {engine}'s commit (KB_ENGINE={engine} runs it)")
     before = state(data)
     run_killed(kill_at, "index", str(reports), "--data", str(data))
     after = assert_previous_still_served(data, before)

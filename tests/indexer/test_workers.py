@@ -14,6 +14,8 @@ class NotReadable(Exception):
 def _read(item: str) -> str:
     if item == "hang":
         time.sleep(60)
+    if item == "nap":
+        time.sleep(0.5)
     if item == "swell":
         hoard = []
         while True:
@@ -46,3 +48,13 @@ def test_every_item_gets_a_result_whatever_happens_to_its_worker() -> None:
 
 def test_no_items_no_workers() -> None:
     assert list(run_limited(_read, [], jobs=2)) == []
+
+
+def test_a_worker_is_not_charged_for_what_it_inherited_from_its_parent() -> None:
+    # The parent holds more than a worker may use (as after building a search index).
+    held = bytearray(150 << 20)
+    for page in range(0, len(held), 4096):
+        held[page] = 1
+    results = list(run_limited(_read, ["nap", "b"], jobs=1, timeout=5, memory_limit=100 << 20))
+    assert [(r.value, r.error) for r in results] == [("NAP", None), ("B", None)]
+    del held

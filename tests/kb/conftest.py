@@ -1,4 +1,4 @@
-"""Fixtures for the core: a real SQLite store and Whoosh index in a temporary data directory."""
+"""Fixtures for the core: a real SQLite store in a temporary data directory, and passages to fill it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from kb.model import DocumentMeta, Passage
+from kb.settings import ENGINES
 from kb.store import Store
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Each search engine in turn: tests taking it run once per engine."""
+    return request.param
 
 
 def make_passages(*texts: str, themes: list[list[str]] | None = None, **fields) -> list[Passage]:

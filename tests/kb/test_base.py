@@ -1,4 +1,5 @@
-"""The knowledge base as one object: what restricted documents do to everyone else's answers."""
+"""The knowledge base as one object: what restricted documents do to everyone else's answers,
+with each engine."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +16,9 @@ RESTRICTED = ("Unpublished: the baby was crawling and bleeding when the police a
               "Unpublished: nobody asked about crawling, and the father was never seen.")
 
 
-def knowledge_base(data_dir: Path, with_restricted: bool, restricted: bool = True
-                   ) -> KnowledgeBase:
-    kb = KnowledgeBase(Settings(data_dir=data_dir))
+def knowledge_base(data_dir: Path, with_restricted: bool, restricted: bool = True,
+                   engine: str = "tantivy") -> KnowledgeBase:
+    kb = KnowledgeBase(Settings(data_dir=data_dir, engine=engine))
     kb.store.save_document("/r/open.md", "open", "md", meta("Open review", 2021), 0,
                            make_passages(*OPEN))
     if with_restricted:
@@ -40,55 +41,65 @@ def answers(kb: KnowledgeBase, include_restricted: bool = False) -> list:
     return found
 
 
-def test_restricted_documents_change_nothing_an_anonymous_visitor_gets(tmp_path: Path) -> None:
-    with knowledge_base(tmp_path / "with", True) as mixed, \
-            knowledge_base(tmp_path / "without", False) as open_only:
+def test_restricted_documents_change_nothing_an_anonymous_visitor_gets(tmp_path: Path,
+                                                                      engine_name: str) -> None:
+    with knowledge_base(tmp_path / "with", True, engine=engine_name) as mixed, \
+            knowledge_base(tmp_path / "without", False, engine=engine_name) as open_only:
         # Scores, order, snippets, suggestions and similar passages are exactly those of a
         # knowledge base that never held the restricted report...
         assert answers(mixed) == answers(open_only)
         # ...while someone with access gets exactly what one index of everything gives.
-        with knowledge_base(tmp_path / "all-open", True, restricted=False) as all_open:
+        with knowledge_base(tmp_path / "all-open", True, restricted=False,
+                            engine=engine_name) as all_open:
             assert answers(mixed, include_restricted=True) == answers(all_open)
         assert answers(mixed, include_restricted=True) != answers(open_only)
         assert mixed.search(SearchRequest.from_params({"q": "bleeding"}), True).total == 1
 
 
-def test_each_passage_is_indexed_once_in_the_index_its_document_belongs_to(
-        tmp_path: Path) -> None:
-    with knowledge_base(tmp_path / "data", True) as kb:
+def test_each_passage_is_indexed_in_the_part_its_document_belongs_to(
+        tmp_path: Path, engine_name: str) -> None:
+    with knowledge_base(tmp_path / "data", True, engine=engine_name) as kb:
         open_ids = {p.id for p in kb.store.passages(document_id=kb.store.document_id_for_hash("open"))}
         secret = kb.store.document_id_for_hash("secret")
         secret_ids = {p.id for p in kb.store.passages(document_id=secret)}
-        assert kb.index.indexed_passage_ids() == open_ids
-        assert kb.restricted_index.indexed_passage_ids() == secret_ids
+        assert kb.engine.passage_ids() == (open_ids, secret_ids)
         kb.store.set_restricted(secret, False)  # opened: it moves over
         kb.sync_index()
-        assert kb.index.indexed_passage_ids() == open_ids | secret_ids
-        assert kb.restricted_index.indexed_passage_ids() == set()
+        assert kb.engine.passage_ids() == (open_ids | secret_ids, set())
         assert kb.search(SearchRequest.from_params({"q": "bleeding"})).total == 1
         kb.store.set_restricted(kb.store.document_id_for_hash("open"), True)
         kb.rebuild_index()
-        assert kb.index.indexed_passage_ids() == secret_ids
-        assert kb.restricted_index.indexed_passage_ids() == open_ids
+        assert kb.engine.passage_ids() == (secret_ids, open_ids)
         assert kb.search(SearchRequest.from_params({"q": "sofa"})).total == 0
         assert kb.search(SearchRequest.from_params({"q": "sofa"}), True).total == 1
 
 
-def test_a_restriction_made_after_indexing_moves_the_passages(tmp_path: Path) -> None:
-    with knowledge_base(tmp_path / "data", False) as kb:
-        assert not kb.restricted_index.exists()
+def test_a_restriction_made_after_indexing_moves_the_passages(tmp_path: Path,
+                                                             engine_name: str) -> None:
+    with knowledge_base(tmp_path / "data", False, engine=engine_name) as kb:
+        opened = {p.id for p in kb.store.passages()}
+        assert kb.engine.passage_ids() == (opened, set())
         kb.store.set_restricted(kb.store.document_id_for_hash("open"), True)
         kb.sync_index()
-        assert kb.index.indexed_passage_ids() == set()
+        assert kb.engine.passage_ids() == (set(), opened)
         assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0
         assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 1
 
 
-def test_an_index_of_the_old_layout_is_rebuilt_and_removed(tmp_path: Path) -> None:
-    with knowledge_base(tmp_path / "data", True) as kb:
-        old = kb.settings.index_dir
-        (old / "gen-1").mkdir()
-        (old / "CURRENT").write_text("gen-1")
-        kb.rebuild_index()
-        assert not (old / "gen-1").exists() and not (old / "CURRENT").exists()
+def test_an_index_of_an_earlier_version_or_another_engine_is_rebuilt_and_removed(
+        tmp_path: Path, engine_name: str) -> None:
+    data = tmp_path / "data"
+    with knowledge_base(data, True, engine="whoosh" if engine_name == "tantivy" else "tantivy"):
+        pass
+    old = data / "index"
+    (old / "open" / "gen-1").mkdir(parents=True)  # the layout before engines had their own
+    (old / "CURRENT").write_text("gen-1")
+    messages: list[str] = []
+    with KnowledgeBase(Settings(data_dir=data, engine=engine_name)) as kb:
+        assert kb.index_needs_building()
+        assert kb.search(SearchRequest.from_params({"q": "father"})).total == 0  # not yet
+        assert kb.build_index_if_needed(messages.append) == len(OPEN + RESTRICTED)
+        assert "Building the" in messages[0] and not kb.index_needs_building()
+        assert sorted(path.name for path in old.iterdir()) == [engine_name]
         assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 2
+        assert kb.build_index_if_needed(messages.append) is None and len(messages) == 2

@@ -5,9 +5,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from kb.base import KnowledgeBase
-from kb.search import (
-    FACET_PARAMS, SearchRequest, SearchRequestError, facet_label, query_expansions, within_pages,
-)
+from kb.facets import FACET_PARAMS, facet_label
+from kb.ranking import query_expansions
+from kb.search import SearchRequest, SearchRequestError, within_pages
 
 
 def test_request_round_trips_through_url_parameters() -> None:
@@ -120,3 +120,15 @@ def test_excluded_words_widen_nothing() -> None:
     assert query_expansions("mother -dad", groups) == ([], [])
     assert query_expansions('visits -"home educated"', groups) == ([], [])
     assert query_expansions("dad -grandmother", groups)[1] == ["fathers-male-carers"]
+
+
+def test_every_facet_of_the_registry_is_a_search_filter() -> None:
+    from dataclasses import fields
+
+    from kb.facets import FACETS
+
+    names = {field.name for field in fields(SearchRequest)}
+    assert {facet.name for facet in FACETS} <= names
+    request = SearchRequest.from_params({facet.param: "2020" for facet in FACETS})
+    assert request.filters() == {facet.name: ("2020",) for facet in FACETS}
+    assert dict(request.to_params()) == {facet.param: "2020" for facet in FACETS}

@@ -20,3 +20,16 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("KB_REQUIRE_SIGN_IN", "perhaps")
     with pytest.raises(ValueError, match="KB_REQUIRE_SIGN_IN must be yes or no"):
         Settings.from_env()
+
+
+def test_the_search_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from indexer.cli import main
+
+    monkeypatch.delenv("KB_ENGINE", raising=False)
+    assert Settings.from_env().engine == Settings().engine == "tantivy"
+    monkeypatch.setenv("KB_ENGINE", "Whoosh ")
+    assert Settings.from_env().engine == Settings().engine == "whoosh"
+    monkeypatch.setenv("KB_ENGINE", "lucene")
+    with pytest.raises(ValueError, match="KB_ENGINE must be one of tantivy, whoosh"):
+        Settings.from_env()
+    assert main(["stats", "--data", str(tmp_path / "data")]) == 2  # a usage error, not a crash

@@ -15,15 +15,17 @@ from flask import Flask
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kb.index import IndexQuery
-from kb.search import FACET_PARAMS, SearchRequest, SearchRequestError
+from kb.engine import EngineRequest
+from kb.ranking import ranked_query
+from kb.facets import FACET_PARAMS
+from kb.search import SearchRequest, SearchRequestError
 from tests.web.conftest import PASSWORD, close_app, make_app
 from tests.web.pages import csrf_token, kb_of, sign_in
 
 EXAMPLES = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-#: Pieces of query syntax (Whoosh's and ours), words from the corpus, and oddities.
+#: Pieces of query syntax (ours, and what other query languages use), words from the corpus, and oddities.
 SYNTAX = ['"', "(", ")", "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "-", "+", "*", "?", "~", "~2",
           "^", "^3", ":", "text:", "title:", "[", "]", "{", "}", "TO", "\\", "/", "'", "<", ">",
           "=", "father", "neglect", "health visitor", "Child K", "\x00", "\t", "\u200b", "é",
@@ -57,8 +59,8 @@ def _no_failure(response, address: str) -> None:
 def test_the_query_parser_reads_anything(app: Flask, text: str, sort: str, plain: bool,
                                          include_restricted: bool) -> None:
     kb = kb_of(app)
-    found = kb.index.search(IndexQuery(text=text[:500], sort=sort, plain=plain, limit=5,
-                                       include_restricted=include_restricted))
+    found = kb.engine.search(EngineRequest(query=ranked_query(text[:500], plain=plain), sort=sort,
+                                           limit=5, include_restricted=include_restricted))
     assert found.total >= len(found.hits)
     try:
         request = SearchRequest.from_params({"q": text})

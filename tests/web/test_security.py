@@ -297,7 +297,7 @@ def test_an_error_while_showing_the_error_page_is_still_no_traceback(tmp_path: P
     try:
         response = client.get("/broken")
     finally:
-        kb_of(app).index.close()
+        kb_of(app).engine.close()
     assert response.status_code == 500 and response.mimetype == "text/plain"
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)

@@ -6,15 +6,15 @@ import csv
 import io
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-import kb.index
 from kb.limits import LONG_QUERY_WORDS
 from kb.settings import Settings
-from kb.spelling import MAX_TERMS_PER_QUERY, MAX_TERMS_PER_WORD
+from kb.suggest import MAX_CORRECTED_WORDS, MAX_WORD_CHARS, SPELLING_PREFIX_TERMS
 from tests.web.conftest import close_app, make_app
 from web import create_app
 
@@ -66,18 +66,24 @@ def test_links_in_the_api_and_csv_never_echo_the_host_header(corpus_data: Path) 
 
 
 @pytest.fixture
-def spent(monkeypatch: pytest.MonkeyPatch) -> list:
-    """The spelling budget of each word looked up for "did you mean" (a spy: the real
-    function runs unchanged)."""
-    budgets: list = []
-    real = kb.index.closest_spelling
+def spent(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Each word the engine looked up for "did you mean", with the edit distances worked out
+    for it (spies: the real functions run unchanged)."""
+    engine = app.extensions["knowledge_base"].engine
+    module = sys.modules[type(engine).__module__]
+    looked_up: list[list] = []
+    real_spellings, real_distance = type(engine).spellings, module.edit_distance
 
-    def spy(word, terms_from, frequency, may_suggest, budget):
-        found = real(word, terms_from, frequency, may_suggest, budget)
-        budgets.append((word, budget.examined, budget.distances))
-        return found
-    monkeypatch.setattr(kb.index, "closest_spelling", spy)
-    return budgets
+    def spellings(self, word, *args, **kwargs):
+        looked_up.append([word, 0])
+        return real_spellings(self, word, *args, **kwargs)
+
+    def edit_distance(first, second):
+        looked_up[-1][1] += 1
+        return real_distance(first, second)
+    monkeypatch.setattr(type(engine), "spellings", spellings)
+    monkeypatch.setattr(module, "edit_distance", edit_distance)
+    return looked_up
 
 
 def test_hostile_searches_are_answered_with_bounded_work(client, spent: list) -> None:
@@ -96,15 +102,14 @@ def test_hostile_searches_are_answered_with_bounded_work(client, spent: list) ->
         answer = client.get("/api/search", query_string={"q": query})
         assert answer.status_code == 200, name
         assert answer.get_json()["total"] == 0, name
-        examined = max((budget[1] for budget in spent), default=0)
-        assert examined <= MAX_TERMS_PER_QUERY, name
-        words = [budget[1] for budget in spent]
-        assert all(b - a <= MAX_TERMS_PER_WORD for a, b in zip([0] + words, words)), name
-    # Every one of the 5 unknown words examined its share, and the corrections still work.
+        assert len(spent) <= MAX_CORRECTED_WORDS, name
+        assert all(len(word) <= MAX_WORD_CHARS for word, _ in spent), name
+        assert all(distances <= SPELLING_PREFIX_TERMS for _, distances in spent), name
+    # The corrections still work, each unknown word looked up once.
     spent.clear()
     found = client.get("/api/search", query_string={"q": "fahter sleap"}).get_json()
-    assert found["suggestion"] == "father sleep" and len(spent) == 2
-    assert 0 < spent[-1][1] <= 2 * MAX_TERMS_PER_WORD
+    assert found["suggestion"] == "father sleep" and [word for word, _ in spent] == ["fahter", "sleap"]
+    assert all(0 < distances <= SPELLING_PREFIX_TERMS for _, distances in spent)
     # Over the length limit: refused before any work.
     assert client.get("/api/search", query_string={"q": "a OR " * 200}).status_code == 400
 

@@ -1,110 +1,71 @@
-"""The full-text search index: Whoosh on disk, behind one small interface.
+"""Whoosh, the pure-Python engine: for small installations and platforms without a tantivy
+wheel (``KB_ENGINE=whoosh``).
 
-``SearchIndex`` adds, deletes, searches with filters and facet counts, and
-highlights. Everything Whoosh-specific lives in this module, so another engine
-could replace it without touching ``web/`` or ``indexer/``.
+Open and restricted passages are indexed apart, each in its own directory of generations
+(``open/`` and ``restricted/``); anonymous visitors search the open index alone, people with
+access search both as one through Whoosh's MultiReader (exactly one index of everything).
+Each directory holds ``<generation>`` directories and a ``CURRENT`` file naming the one in
+use; a rebuild writes a new generation beside the old one and switches ``CURRENT``
+atomically, so a crash leaves the previous index searchable.
 
-The index lives in ``<data>/index/<generation>``; the file ``<data>/index/CURRENT``
-names the generation in use. A rebuild writes a new generation beside the old
-one and switches ``CURRENT`` atomically, so a crash leaves the previous index
-searchable.
+Whoosh scores every matching posting in Python, so it answers in seconds at 100,000
+passages; tantivy is the engine for anything larger than a partnership's own reviews.
 """
 from __future__ import annotations
 
-import copy
 import math
 import os
-import re
 import shutil
 import threading
 import time
-import unicodedata
+import warnings
 from collections import OrderedDict
+from itertools import islice
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import kb  # noqa: F401  (filters Whoosh's import warnings)
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh import qparser, query
+
+# Whoosh 2.7.4 uses old-style regex strings that warn on import under Python 3.12+.
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"whoosh(\..*)?")
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"whoosh(\..*)?")
+
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh import query
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
-from whoosh.filedb.filestore import FileStorage
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.highlight import (FIRST, BasicFragmentScorer, ContextFragmenter, Highlighter,
-                              HtmlFormatter, set_matched_filter)
-from whoosh.matching import FilterMatcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.matching import FilterMatcher
 from whoosh.reading import MultiReader, TermNotFound
-from whoosh.searching import Searcher
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
-from kb.model import Document, Passage
-from kb.spelling import MAX_WORD_CHARS, SpellingBudget, closest_spelling
-from kb.text import fold
+from kb.engine import EngineHit, EngineRequest, EngineResults, IndexedPassage, Token
+from kb.facets import FACETS as REGISTRY, MULTI_VALUED
+from kb.query import STOP_WORDS, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms
+from kb.suggest import SPELLING_PREFIX_TERMS, edit_distance
 
-#: Facets and whether a passage can carry several values of each.
-FACETS: dict[str, bool] = {
-    "theme": True,
-    "scope": False,
-    "kind": False,
-    "year": False,
-    "publisher": False,
-    "area": False,
-    "age_group": True,
-    "passage_type": False,
-    "agency": True,
-}
-
-SNIPPET_CHARS = 320
-MAX_CORRECTED_WORDS = 5  # unknown words of one query looked up for "did you mean" (each costs)
-
-# Ranking, on top of BM25F over the passage text, its heading path and the document title
-# (measured with `kb eval search`; see the README's ranking section):
-FIELD_BOOSTS = {"text": 1.0, "heading": 0.5, "title": 0.2}
-SYNONYM_WEIGHT = 0.3  # a taxonomy synonym of a query word counts for less than the word itself
-PROXIMITY_WEIGHT = 0.5  # bonus for two adjacent query words found next to each other
-PROXIMITY_SLOP = 1
-THEME_BOOST = 3.0  # passages tagged with the theme a query's synonyms belong to rank higher
-REFERENCE_WEIGHT = 0.5  # glossaries, reading lists and the like rank below the learning itself
-#: Sections that hold a report's reference matter rather than its learning, by their heading.
-REFERENCE_HEADING = re.compile(
-    r"\b(glossary|abbreviations|acronyms|references|bibliography|further reading|"
-    r"useful (links|resources)|contents|acknowledge?ments)\b", re.IGNORECASE)
-
-
-class _FoldingTokenizer(RegexTokenizer):
-    """Whoosh's word tokenizer over text folded for matching (``kb.text.fold``: typographic
-    quotes, apostrophes and dashes as ASCII, offsets kept), each word in NFKC ("ﬁ" as "fi")."""
-
-    def __call__(self, value, **kwargs):
-        for token in super().__call__(fold(value), **kwargs):
-            token.text = unicodedata.normalize("NFKC", token.text)
-            yield token
+FACETS = MULTI_VALUED
+_ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS)
 
 
 def _schema() -> Schema:
-    # Whoosh's StemmingAnalyzer, with the folding tokenizer in place of its own.
-    stem = _FoldingTokenizer() | LowercaseFilter() | StopFilter() | StemFilter()
+    """The passages' fields, a field per facet of the registry (several values comma-joined,
+    numbers as sortable columns)."""
+    facets = {facet.name: NUMERIC(int, sortable=True) if facet.numeric
+              else KEYWORD(commas=True) if facet.multi else ID for facet in REGISTRY}
     return Schema(
         pid=NUMERIC(int, stored=True, unique=True, sortable=True),
         doc=NUMERIC(int, stored=True, sortable=True),
-        text=TEXT(analyzer=stem, stored=True, phrase=True, spelling=True),
-        heading=TEXT(analyzer=stem, stored=True),
-        title=TEXT(analyzer=stem),
-        theme=KEYWORD(commas=True),
-        scope=ID,
-        kind=ID,
-        year=NUMERIC(int, sortable=True),
-        publisher=ID,
-        area=ID,
-        age_group=KEYWORD(commas=True),
-        passage_type=ID,
-        agency=KEYWORD(commas=True),
+        text=TEXT(analyzer=_ANALYZER, phrase=True, spelling=True),
+        heading=TEXT(analyzer=_ANALYZER),
+        title=TEXT(analyzer=_ANALYZER),
         restricted=ID,
         reference=ID,
+        **facets,
     )
 
 
@@ -113,71 +74,23 @@ def _schema() -> Schema:
 COLUMNS = ("pid", "doc", "year")
 
 
-@dataclass
-class IndexQuery:
-    """What to look for. ``filters`` maps a facet to the values wanted (OR within a facet)."""
-
-    text: str = ""
-    filters: dict[str, Sequence[str]] = field(default_factory=dict)
-    year_from: int | None = None
-    year_to: int | None = None
-    include_restricted: bool = False
-    sort: str = "relevance"  # or "newest"
-    offset: int = 0
-    limit: int = 20
-    expansions: Sequence[Sequence[str]] = ()  # groups of equivalent terms that widen the query
-    boost_themes: Sequence[str] = ()  # themes the query is about: matching passages rank higher
-    plain: bool = False  # plain BM25 over the text, OR of the words: the ranking baseline
-    facets: bool = True
-    suggest: bool = True
-    #: Passages to leave out although the index holds them: the index has not yet caught up
-    #: with the store (see ``KnowledgeBase.stale_passages``), so totals, facet counts and
-    #: pages count only passages a search can return.
-    hidden: frozenset[int] = frozenset()
-
-
-@dataclass
-class IndexHit:
-    passage_id: int
-    document_id: int
-    score: float
-    snippet: str  # HTML: escaped text with <mark> around matched terms
-
-
-@dataclass
-class IndexResults:
-    total: int
-    hits: list[IndexHit]
-    facets: dict[str, dict[str, int]]
-    notice: str | None = None  # set when the query could not be read as written
-    suggestion: str | None = None  # a corrected query, for "did you mean"
-
-
-def _document_fields(passage: Passage, document: Document) -> dict:
-    meta = document.meta
-    return {
-        "pid": int(passage.id),
-        "doc": int(document.id),
+def _document_fields(passage: IndexedPassage) -> dict:
+    fields = {
+        "pid": passage.passage_id,
+        "doc": passage.document_id,
         "text": passage.text,
-        "heading": " / ".join(passage.heading_path),
-        "title": meta.title,
-        "theme": ",".join(passage.themes),
-        "scope": meta.scope,
-        "kind": meta.kind,
-        "year": int(meta.year or 0),
-        "publisher": meta.publisher,
-        "area": meta.area,
-        "age_group": ",".join(passage.age_groups),
-        "passage_type": passage.passage_type,
-        "agency": ",".join(passage.agencies),
-        "restricted": "1" if meta.restricted else "0",
-        "reference": "1" if is_reference_matter(passage.heading_path) else "0",
+        "heading": passage.heading,
+        "title": passage.title,
+        "restricted": "1" if passage.restricted else "0",
+        "reference": "1" if passage.reference else "0",
     }
-
-
-def is_reference_matter(heading_path: Sequence[str]) -> bool:
-    """Whether a passage sits in a glossary, reading list, contents or the like."""
-    return bool(heading_path) and bool(REFERENCE_HEADING.search(heading_path[-1]))
+    for facet in REGISTRY:
+        values = passage.facets.get(facet.name, [])
+        if facet.numeric:
+            fields[facet.name] = int(values[0]) if values else 0
+        else:
+            fields[facet.name] = ",".join(values) if facet.multi else (values[0] if values else "")
+    return fields
 
 
 class _Storage(FileStorage):
@@ -296,8 +209,8 @@ class _FacetTable:
         return {value: n for value, n in counts.items() if n}
 
 
-class SearchIndex:
-    """The passages' full-text index, with filters, facet counts and highlighting."""
+class _Part:
+    """One index directory: its generations, writing, and the matching behind a search."""
 
     def __init__(self, root: Path, cache_bytes: int = 64 << 20) -> None:
         self.root = Path(root)
@@ -352,32 +265,31 @@ class SearchIndex:
         return directory
 
     # -- writing ------------------------------------------------------------
-    def apply(self, additions: Iterable[tuple[Passage, Document]], deletions: Iterable[int]) -> None:
+    def apply(self, additions: Sequence[IndexedPassage], deletions: Iterable[int]) -> None:
         """Add or replace passages and delete others, in one commit."""
-        additions = list(additions)
-        replaced = [passage.id for passage, _ in additions] + list(deletions)
+        replaced = [passage.passage_id for passage in additions] + list(deletions)
         ix = self._open()
         writer = ix.writer(limitmb=128, compound=False)
         try:  # one search for every passage to drop (update_document would search for each)
             if replaced:
                 writer.delete_by_query(query.Or([query.Term("pid", pid) for pid in replaced]))
-            for passage, document in additions:
-                writer.add_document(**_document_fields(passage, document))
+            for passage in additions:
+                writer.add_document(**_document_fields(passage))
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         ix.close()
 
-    def rebuild(self, items: Iterable[tuple[Passage, Document]]) -> int:
-        """Write a fresh generation from ``items`` and switch to it; returns the passage count."""
+    def rebuild(self, passages: Iterable[IndexedPassage]) -> int:
+        """Write a fresh generation and switch to it; returns the passage count."""
         directory = self._new_generation()
         ix = _Storage(directory).create_index(_schema())
         writer = ix.writer(limitmb=256, compound=False)
         count = 0
         try:
-            for passage, document in items:
-                writer.add_document(**_document_fields(passage, document))
+            for passage in passages:
+                writer.add_document(**_document_fields(passage))
                 count += 1
         except BaseException:
             writer.cancel()
@@ -392,17 +304,13 @@ class SearchIndex:
         return count
 
     def _remove_stale_generations(self, keep: set[Path | None]) -> None:
-        """Remove generations that are neither current nor the one just replaced.
-
-        The replaced one is kept until the next rebuild so that a searcher still
-        reading it is not pulled from under its feet.
-        """
+        """Remove generations that are neither current nor the one just replaced (kept until
+        the next rebuild, so that a searcher still reading it is not pulled from under it)."""
         for path in self.root.glob("gen-*"):
             if path not in keep:
                 shutil.rmtree(path, ignore_errors=True)
 
-    def indexed_passage_ids(self) -> set[int]:
-        """Ids of every passage in the index (for checks and repairs)."""
+    def passage_ids(self) -> set[int]:
         with self._reading() as (searcher, table):
             return {int(pid) for pid in table.pids[table.live]} if searcher else set()
 
@@ -451,15 +359,19 @@ class SearchIndex:
             self._readable.clear()
             self._matches.clear()
 
-    def search(self, request: IndexQuery) -> IndexResults:
+    def search(self, request: EngineRequest) -> EngineResults:
         """Ranked, filtered passages with facet counts for the query and the other filters."""
         with self._reading() as (searcher, table):
-            if searcher is None:
-                return IndexResults(total=0, hits=[], facets={})
-            whoosh_query, notice, excluded = self._parse(searcher, request)
+            if searcher is None or request.query.matches_nothing:
+                return EngineResults(total=0, hits=[], facets={})
+            schema = searcher.schema
+            root = request.query.root
+            whoosh_query = query.Every() if root is None else _translate(root, schema)
+            excluded = query.Or([_translate(node, schema) for node in request.query.excluded]) \
+                if request.query.excluded else None
             visible = table.live if request.include_restricted else table.live & ~table.restricted
             if request.hidden:
-                visible = visible & ~np.isin(table.pids, list(request.hidden))
+                visible = visible & ~np.isin(table.pids, np.fromiter(request.hidden, np.int64))
             masks = {name: table.mask(name, values)
                      for name, values in request.filters.items() if values and name in FACETS}
             if request.year_from is not None or request.year_to is not None:
@@ -468,7 +380,7 @@ class SearchIndex:
             wanted = visible.copy()
             for mask in masks.values():
                 wanted &= mask
-            if isinstance(whoosh_query, query.Every):
+            if root is None:
                 ids = np.flatnonzero(table.live)
                 scores = np.zeros(len(ids))
             else:
@@ -476,8 +388,9 @@ class SearchIndex:
                 if excluded is not None:  # Whoosh's AndNot lets some excluded passages through
                     kept = ~_matching(searcher, excluded, table.size)[ids]
                     ids, scores = ids[kept], scores[kept]
-                if not request.plain:
-                    scores = np.where(table.reference[ids], scores * REFERENCE_WEIGHT, scores)
+                if request.reference_weight != 1.0:
+                    scores = np.where(table.reference[ids], scores * request.reference_weight,
+                                      scores)
             matched = np.zeros(table.size, dtype=bool)
             matched[ids] = True
             matched &= visible
@@ -492,13 +405,8 @@ class SearchIndex:
                     facets[name] = table.count(name, base)
             total = int(np.count_nonzero(selected))
             keep = selected[ids]
-            hits = self._ranked_hits(searcher, whoosh_query, request, table, ids[keep],
-                                     scores[keep])
-            suggestion = None
-            if request.suggest and request.text.strip() and not request.plain:
-                suggestion = self._suggest(searcher, request.text, request.include_restricted)
-            return IndexResults(total=total, hits=hits, facets=facets, notice=notice,
-                                suggestion=suggestion)
+            hits = self._ranked_hits(request, table, ids[keep], scores[keep])
+            return EngineResults(total=total, hits=hits, facets=facets)
 
     def _scored_matches(self, searcher, whoosh_query: query.Query, wanted: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
@@ -518,37 +426,24 @@ class SearchIndex:
         self._matches.put(key, found)
         return found
 
-    def _ranked_hits(self, searcher, whoosh_query: query.Query, request: IndexQuery,
-                     table: _FacetTable, ids: np.ndarray, scores: np.ndarray) -> list[IndexHit]:
+    def _ranked_hits(self, request: EngineRequest, table: _FacetTable, ids: np.ndarray,
+                     scores: np.ndarray) -> list[EngineHit]:
         """The requested page of ``ids`` (the selected matches), best first (ties in index
-        order) or newest first, with highlighted snippets."""
-        wanted = request.offset + request.limit
+        order) or newest first."""
         if len(ids) == 0 or request.limit <= 0:
             return []
-        newest = request.sort == "newest" or not request.text.strip()
+        newest = request.sort == "newest" or request.query.root is None
         if newest:
             order = np.lexsort((table.pids[ids], table.docs[ids], -table.years[ids]))
         else:
             order = np.lexsort((ids, -scores))
-        page = order[request.offset:wanted]
-        words = _matched_words(searcher, whoosh_query, ids[page]) if request.text.strip() \
-            else frozenset()
-        hits = []
-        for position in page:
-            stored = searcher.stored_fields(int(ids[position]))
-            snippet = _highlight(stored["text"], words, searcher.schema["text"].analyzer) \
-                if words else ""
-            hits.append(IndexHit(passage_id=int(stored["pid"]), document_id=int(stored["doc"]),
-                                 score=0.0 if newest else float(scores[position]),
-                                 snippet=snippet or _escape(_shorten(stored["text"]))))
-        return hits
+        page = order[request.offset:request.offset + request.limit]
+        return [EngineHit(passage_id=int(table.pids[ids[i]]), document_id=int(table.docs[ids[i]]),
+                          score=0.0 if newest else float(scores[i])) for i in page]
 
     def similar(self, text: str, *, exclude_document: int | None = None,
                 filters: dict[str, Sequence[str]] | None = None, year_to: int | None = None,
-                include_restricted: bool = False, limit: int = 5,
-                min_score: float = 0.0) -> list[IndexHit]:
-        """Passages like ``text`` (by its most distinctive terms), optionally from other documents,
-        within ``filters`` and up to ``year_to``."""
+                include_restricted: bool = False, limit: int = 5) -> list[EngineHit]:
         with self._reading() as (searcher, table):
             if searcher is None or not text.strip():
                 return []
@@ -567,145 +462,63 @@ class SearchIndex:
             if year_to is not None:
                 allowed &= table.year_mask(None, year_to)
             ids, scores = _match(searcher, like, allowed)
-            keep = allowed[ids] & (scores >= min_score)
+            keep = allowed[ids]
             ids, scores = ids[keep], scores[keep]
             best = np.lexsort((ids, -scores))[:limit]
-            words = _matched_words(searcher, like, ids[best])
-            analyzer = searcher.schema["text"].analyzer
-            hits = []
-            for position in best:
-                stored = searcher.stored_fields(int(ids[position]))
-                hits.append(IndexHit(
-                    passage_id=int(stored["pid"]), document_id=int(stored["doc"]),
-                    score=float(scores[position]),
-                    snippet=_highlight(stored["text"], words, analyzer)
-                    or _escape(_shorten(stored["text"]))))
-            return hits
+            return [EngineHit(passage_id=int(table.pids[ids[i]]),
+                              document_id=int(table.docs[ids[i]]), score=float(scores[i]))
+                    for i in best]
 
-    # -- query parsing ------------------------------------------------------
-    def _parse(self, searcher, request: IndexQuery
-               ) -> tuple[query.Query, str | None, query.Query | None]:
-        """The query to score, a notice when it was not read as written, and what it leaves
-        out (passages matching it are dropped from the matches)."""
-        text = request.text.strip()
-        if not text:
-            return query.Every(), None, None
-        schema = searcher.schema
-        if request.plain:
-            parser = qparser.QueryParser("text", schema, group=qparser.OrGroup)
-            return parser.parse(_plain_words(text)), None, None
-        parser = qparser.MultifieldParser(
-            ["text", "heading", "title"], schema,
-            fieldboosts=FIELD_BOOSTS,
-            group=qparser.OrGroup.factory(0.9))
-        parser.remove_plugin_class(qparser.FieldsPlugin)
-        parser.remove_plugin_class(qparser.WildcardPlugin)
-        parser.remove_plugin_class(qparser.BoostPlugin)
-        parser.remove_plugin_class(qparser.RangePlugin)
-        # + and - only at the start of a word: "self-harm" and "co-sleeping" leave nothing out.
-        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
-                                                  minusexpr=r"(?<![^\s(])-"))
-        notice = None
-        try:
-            parsed = parser.parse(text)
-        except Exception:  # Whoosh raises assorted errors on odd syntax
-            parsed = query.NullQuery
-        if parsed is query.NullQuery and _EXCLUDED.search(text) \
-                and not _plain_words(_EXCLUDED.sub(" ", text)):
-            return parsed, "Your search only leaves words out: add a word to look for.", None
-        if parsed is query.NullQuery or _has_errors(parsed):
-            parsed = parser.parse(_plain_words(text))
-            if parsed is query.NullQuery:
-                return (parsed, "Your search has only very common words: try more specific ones.",
-                        None)
-            notice = "Your search could not be read as written, so it was searched as plain words."
-        # Words left out (-word, -"phrase", NOT word) leave out passages from the whole
-        # widened query, synonyms and proximity included.
-        parsed, excluded = _split_exclusions(parsed)
-        if parsed is None:
-            return (query.NullQuery, "Your search only leaves words out: add a word to look for.",
-                    None)
-        widened = [parsed]
-        proximity = _proximity_query(_EXCLUDED.sub(" ", text), schema)
-        if proximity is not None:
-            widened.append(proximity)
-        for group in request.expansions:
-            alternatives = [_phrase_query(term, schema) for term in group]
-            alternatives = [alt for alt in alternatives if alt is not None]
-            if alternatives:
-                # The best-matching equivalent counts, not the sum of all of them.
-                widened.append(query.DisjunctionMax(alternatives, boost=SYNONYM_WEIGHT))
-        main = query.Or(widened) if len(widened) > 1 else parsed
-        if request.boost_themes:
-            boost = query.Or([query.Term("theme", theme) for theme in request.boost_themes],
-                             boost=THEME_BOOST)
-            main = query.AndMaybe(main, boost)
-        return main, notice, query.Or(excluded) if excluded else None
+    def spellings(self, word: str, include_restricted: bool, max_distance: int,
+                  limit: int) -> list[str] | None:
+        """None when a visible passage holds ``word``, else known words close to it."""
+        with self._reading() as (searcher, table):
+            if searcher is None:
+                return []
+            reader = searcher.reader()
+            # Deleted passages (a document restricted or removed since the last merge) leave
+            # their words in the dictionary: a word is known only when a passage that may be
+            # seen holds it.
+            hidden = ~table.live
+            if not include_restricted:
+                hidden |= table.restricted
+            if not hidden.any():
+                hidden = None
 
-    def _suggest(self, searcher, text: str, include_restricted: bool = False) -> str | None:
-        """The query with each word unknown to the index replaced by the closest known word.
+            def known(candidate: str) -> bool:
+                stems = [token.text for token in _ANALYZER(candidate)]
+                if not stems or ("text", stems[0]) not in reader:
+                    return False
+                if hidden is None:
+                    return True
+                # Stops at the first passage that may be seen, usually the first of the list.
+                return any(not hidden[docnum]
+                           for docnum in reader.postings("text", stems[0]).all_ids())
 
-        Unless ``include_restricted``, a word is known only when an open passage holds it:
-        a suggestion never reveals a word found only in restricted passages. Called while
-        reading, so ``self._facets`` is the table of ``searcher``'s generation.
-        """
-        reader = searcher.reader()
-        analyzer = searcher.schema["text"].analyzer
-        table = self._facets
-        # Deleted passages (a document restricted or removed since the last merge) leave their
-        # words in the dictionary: a word is known only when a live passage holds it.
-        hidden = ~table.live
-        if not include_restricted:
-            hidden |= table.restricted
-        if not hidden.any():
-            hidden = None
-
-        def known(word: str) -> bool:
-            stems = [token.text for token in analyzer(word)]
-            if not stems or ("text", stems[0]) not in reader:
-                return False
-            if hidden is None:
-                return True
-            # Stops at the first passage that may be seen, usually the first of the list.
-            return any(not hidden[docnum]
-                       for docnum in reader.postings("text", stems[0]).all_ids())
-
-        words = searcher.schema["text"].spelling_fieldname("text")  # the words, unstemmed
-
-        def terms_from(prefix: str) -> Iterator[str]:
-            return (term.decode() for term in reader.expand_prefix(words, prefix))
-
-        def frequency(term: str) -> int:
-            return reader.doc_frequency(words, term)
-
-        # The work is bounded by kb/spelling.py (word length, terms examined per word and
-        # per query), whatever the query holds: 500 letters of one word, 100 unknown words.
-        budget = SpellingBudget()
-        tries = 0
-
-        def corrected(match: re.Match) -> str:
-            nonlocal tries
-            word = match.group(0)
-            if word in _OPERATORS or tries >= MAX_CORRECTED_WORDS \
-                    or len(word) > MAX_WORD_CHARS \
-                    or not [token.text for token in analyzer(word)] or known(word):
-                return word
-            tries += 1
-            return closest_spelling(word.lower(), terms_from, frequency, known, budget) or word
-
-        suggestion = _WORD.sub(corrected, text)
-        return suggestion if suggestion != text else None
+            if known(word):
+                return None
+            # The words sharing its first letters, at most SPELLING_PREFIX_TERMS of them: the
+            # work is bounded whatever the word (Whoosh's own corrector reads every word).
+            words = searcher.schema["text"].spelling_fieldname("text")  # unstemmed
+            prefix = word[:2] if len(word) > 3 else word[:1]
+            found = (term.decode() for term in reader.expand_prefix(words, prefix))
+            close = [term for term in islice(found, SPELLING_PREFIX_TERMS)
+                     if abs(len(term) - len(word)) <= max_distance and term != word
+                     and edit_distance(word, term) <= max_distance]
+            # Commonest first.
+            close.sort(key=lambda term: -reader.doc_frequency(words, term))
+            return [term for term in close if known(term)][:limit]
 
 
-class CombinedIndex(SearchIndex):
-    """Several indexes searched as one, for reading only.
+class _Combined(_Part):
+    """Several parts searched as one, for reading only.
 
     Whoosh reads their segments together (a MultiReader), so word statistics, scores,
     facet counts and "similar" are exactly those of one index holding all their passages,
     while each passage is written to one index only.
     """
 
-    def __init__(self, parts: Sequence[SearchIndex], cache_bytes: int = 64 << 20) -> None:
+    def __init__(self, parts: Sequence[_Part], cache_bytes: int = 64 << 20) -> None:
         super().__init__(parts[0].root, cache_bytes=cache_bytes)
         self.parts = list(parts)
         self._searcher_key: tuple | None = None
@@ -719,7 +532,7 @@ class CombinedIndex(SearchIndex):
     def apply(self, additions, deletions) -> None:
         raise TypeError("a combined index is read-only: write to its parts")
 
-    def rebuild(self, items) -> int:
+    def rebuild(self, passages) -> int:
         raise TypeError("a combined index is read-only: write to its parts")
 
     def remove(self) -> None:
@@ -738,6 +551,116 @@ class CombinedIndex(SearchIndex):
             self._searcher = Searcher(reader, weighting=BM25F())
             self._searcher_key = key
         return key
+
+
+class WhooshEngine:
+    """The Whoosh engine: an open part, a restricted part, and both read as one."""
+
+    name = "whoosh"
+
+    def __init__(self, root: Path, cache_bytes: int = 64 << 20) -> None:
+        self.root = Path(root)
+        self.open_part = _Part(self.root / "open", cache_bytes=cache_bytes)
+        self.restricted_part = _Part(self.root / "restricted", cache_bytes=cache_bytes)
+        self._everything = _Combined([self.open_part, self.restricted_part],
+                                     cache_bytes=cache_bytes)
+
+    def exists(self) -> bool:
+        return self.open_part.exists()
+
+    def generation(self) -> str | None:
+        directory = self.open_part.current_dir()
+        return directory.name if directory else None
+
+    def _reader(self, include_restricted: bool) -> _Part:
+        if include_restricted and self.restricted_part.exists():
+            return self._everything
+        return self.open_part
+
+    def apply(self, additions: Sequence[IndexedPassage], deletions: Sequence[int]) -> None:
+        """A passage lives in one part: added to its own, dropped from the other."""
+        opened = [p for p in additions if not p.restricted]
+        closed = [p for p in additions if p.restricted]
+        self.open_part.apply(opened, list(deletions) + [p.passage_id for p in closed])
+        if closed or self.restricted_part.exists():
+            self.restricted_part.apply(closed, list(deletions) + [p.passage_id for p in opened])
+
+    def rebuild(self, passages: Iterable[IndexedPassage], with_restricted: bool = True) -> int:
+        """Both parts afresh, in one pass over ``passages`` (restricted ones held back and
+        written after the open part is complete)."""
+        closed: list[IndexedPassage] = []
+
+        def opened() -> Iterator[IndexedPassage]:
+            for passage in passages:
+                if passage.restricted:
+                    closed.append(passage)
+                else:
+                    yield passage
+
+        count = self.open_part.rebuild(opened())
+        if closed:
+            count += self.restricted_part.rebuild(closed)
+        else:
+            self.restricted_part.remove()
+        return count
+
+    def search(self, request: EngineRequest) -> EngineResults:
+        return self._reader(request.include_restricted).search(request)
+
+    def similar(self, text: str, *, include_restricted: bool = False, **options) -> list[EngineHit]:
+        return self._reader(include_restricted).similar(
+            text, include_restricted=include_restricted, **options)
+
+    def spellings(self, word: str, include_restricted: bool, max_distance: int,
+                  limit: int) -> list[str] | None:
+        return self._reader(include_restricted).spellings(word, include_restricted,
+                                                          max_distance, limit)
+
+    def analyse(self, text: str) -> list[Token]:
+        return [Token(token.text, token.startchar, token.endchar)
+                for token in _ANALYZER(text, positions=True, chars=True, mode="index",
+                                       removestops=False)]
+
+    def passage_ids(self) -> tuple[set[int], set[int]]:
+        return self.open_part.passage_ids(), self.restricted_part.passage_ids()
+
+    def remove(self) -> None:
+        self.close()
+        self.open_part.remove()
+        self.restricted_part.remove()
+
+    def close(self) -> None:
+        self.open_part.close()
+        self.restricted_part.close()
+        self._everything.close()
+
+
+# -- the query tree in Whoosh's terms ----------------------------------------------------------
+def _translate(node: Node, schema: Schema) -> query.Query:
+    """A ``kb.query`` tree as a Whoosh query (the analyser stems each word)."""
+    if isinstance(node, Terms):
+        tokens = [token.text for token in schema["text"].analyzer(node.text)]
+        per_field = []
+        for name, weight in node.fields:
+            weight *= node.boost
+            if node.phrase and len(tokens) > 1:
+                per_field.append(query.Phrase(name, tokens, slop=node.slop + 1, boost=weight))
+            else:
+                per_field += [query.Term(name, token, boost=weight) for token in tokens]
+        return per_field[0] if len(per_field) == 1 else query.Or(per_field)
+    if isinstance(node, AnyOf):
+        return query.Or([_translate(child, schema) for child in node.children], boost=node.boost)
+    if isinstance(node, AllOf):
+        return query.And([_translate(child, schema) for child in node.children], boost=node.boost)
+    if isinstance(node, BestOf):
+        return query.DisjunctionMax([_translate(child, schema) for child in node.children],
+                                    boost=node.boost)
+    if isinstance(node, Prefer):
+        return query.AndMaybe(_translate(node.required, schema), _translate(node.optional, schema))
+    if isinstance(node, FacetIs):
+        return query.Or([query.Term(node.facet, value) for value in node.values],
+                        boost=node.boost)
+    raise TypeError(f"not a query node: {node!r}")
 
 
 class _MatchCache:
@@ -824,31 +747,9 @@ def _scores(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> np.ndar
     return scores
 
 
-def _matched_words(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> frozenset[str]:
-    """The terms of the text field that matched in any of ``docnums`` (phrase words only
-    where the phrase matched), to highlight as Whoosh highlights a page of results."""
-    words: set[str] = set()
-    # The query's words and phrases in the text field, unscored, each matcher kept positioned.
-    text_parts = query.Or([leaf for leaf in _walk(whoosh_query) if leaf.is_leaf()
-                           and getattr(leaf, "fieldname", None) == "text"])
-    context = searcher.context(needs_current=True, weighting=None)
-    for subsearcher, offset in searcher.leaf_searchers():
-        local = sorted(int(d) - offset for d in docnums
-                       if offset <= d < offset + subsearcher.doc_count_all())
-        matcher = text_parts.matcher(subsearcher, context) if local else None
-        for docnum in local:
-            if not matcher.is_active():
-                break
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                words.update(text.decode() for fieldname, text in matcher.matching_terms()
-                             if fieldname == "text")
-    return frozenset(words)
-
-
 def _is_current(schema: Schema) -> bool:
     """Whether an index's schema is the one this version writes and reads."""
-    return "reference" in schema and "area" in schema and all(
+    return "reference" in schema and all(
         name in schema and schema[name].column_type for name in COLUMNS)
 
 
@@ -886,100 +787,3 @@ def _posting_ids(segment, fieldname: str, text: str | bytes) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
 
 
-def _highlight(text: str, words: frozenset[str], analyzer) -> str:
-    """Up to two fragments of ``text`` around ``words`` (analysed terms), adjacent matched
-    words marked together, as Whoosh highlights a hit; of fragments scoring the same, the
-    earlier wins (Whoosh breaks such ties by memory address)."""
-    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-    tokens = Highlighter._merge_matched_tokens(set_matched_filter(tokens, words))
-    fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90)
-    scorer = BasicFragmentScorer()
-    scored = [(scorer(fragment), fragment) for fragment in fragmenter.fragment_tokens(text, tokens)]
-    scored.sort(key=lambda item: (-item[0], item[1].startchar))
-    best = sorted((fragment for score, fragment in scored[:2] if score >= 1), key=FIRST)
-    return _MarkFormatter(tagname="mark", between=" … ").format(best)
-
-
-class _MarkFormatter(HtmlFormatter):
-    """Escaped text with plain ``<mark>`` around matched terms."""
-
-    template = "<%(tag)s>%(t)s</%(tag)s>"
-
-
-def _proximity_query(text: str, schema: Schema) -> query.Query | None:
-    """Adjacent query words found close together in a passage: "health visitor", "safe sleep"."""
-    words = [token.text for token in schema["text"].analyzer(_plain_words(text))]
-    pairs = [query.Phrase("text", [first, second], slop=PROXIMITY_SLOP)
-             for first, second in zip(words, words[1:])]
-    return query.Or(pairs, boost=PROXIMITY_WEIGHT) if pairs else None
-
-
-def _phrase_query(term: str, schema: Schema) -> query.Query | None:
-    tokens = [token.text for token in schema["text"].analyzer(term)]
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return query.Term("text", tokens[0])
-    return query.Phrase("text", tokens)
-
-
-#: A word or "phrase" the query leaves out: after a minus sign, or after NOT.
-_EXCLUDED = re.compile(r'(?:(?<=[\s(])|^)(?:-|NOT\s+)("[^"]*"?|[^\s()]+)')
-
-
-def _split_exclusions(node: query.Query) -> tuple[query.Query | None, list[query.Query]]:
-    """``node`` without the parts it leaves out, and those parts (None: nothing left)."""
-    if isinstance(node, query.AndNot):
-        positive, excluded = _split_exclusions(node.a)
-        return positive, excluded + [node.b]
-    if isinstance(node, query.Not):
-        return None, [node.query]
-    if isinstance(node, query.CompoundQuery):
-        kept, excluded = [], []
-        for child in node.subqueries:
-            positive, left_out = _split_exclusions(child)
-            excluded += left_out
-            if positive is not None:
-                kept.append(positive)
-        if not excluded:
-            return node, []
-        if not kept:
-            return None, excluded
-        rebuilt = copy.copy(node)
-        rebuilt.subqueries = kept
-        return rebuilt, excluded
-    return node, []
-
-
-def _has_errors(parsed: query.Query) -> bool:
-    """Whether Whoosh's parser flagged part of the query as unreadable."""
-    return any(getattr(node, "error", None) for node in _walk(parsed))
-
-
-def _walk(node: query.Query) -> Iterator[query.Query]:
-    yield node
-    for child in node.children():
-        yield from _walk(child)
-
-
-_WORD = re.compile(r"[\w']+")
-
-
-def _plain_words(text: str) -> str:
-    """The words of ``text``, stripped of all query syntax."""
-    return " ".join(w for w in _WORD.findall(text) if w.upper() not in _OPERATORS)
-
-
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})  # Whoosh's, as words
-
-
-def _shorten(text: str) -> str:
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
-    return cut + " …"
-
-
-def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
