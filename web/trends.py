@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
 
 from kb.model import KIND_LABELS
 from kb.facets import SCOPE_LABELS
@@ -15,6 +15,7 @@ from kb.trends import (
 from web.charts import heatmap, line_charts
 from web.knowledge import can_see_restricted, current_kb
 from web.presentation import search_url, theme_label
+from web.search import typed_years, without_year_range
 
 bp = Blueprint("trends", __name__, url_prefix="/trends")
 
@@ -48,23 +49,34 @@ def cell_link(filters: TrendFilters) -> Callable[[TrendCell], str]:
 
 
 @bp.get("")
-def index() -> str:
-    """Theme-by-year heatmap and line charts with their data tables, and recurrence per theme."""
+def index() -> Response:
+    """Theme-by-year heatmap and line charts with their data tables, and recurrence per theme.
+
+    A year range the wrong way round shows the page without it, the message by the years."""
     kb = current_kb()
-    filters = trend_filters()
+    error = None
+    try:
+        filters = TrendFilters.from_search(SearchRequest.from_params(request.args))
+    except SearchRequestError as problem:
+        without_years = without_year_range(problem)
+        if without_years is None:
+            abort(400, description=str(problem))
+        filters, error = TrendFilters.from_search(without_years), problem
     include_restricted = can_see_restricted()
     trends = theme_trends(kb, filters, include_restricted=include_restricted)
     link = cell_link(filters)
-    return render_template(
+    page = render_template(
         "trends.html", filters=filters, trends=trends, link=link, kind_labels=KIND_LABELS,
         choices=filter_choices(kb, include_restricted=include_restricted),
         heatmap=heatmap(trends, "documents", theme_label, link, SCOPE_LABELS),
         lines=line_charts(trends, "passages", theme_label, link, SCOPE_LABELS),
         recurrence=recurrence(kb, filters, include_restricted=include_restricted),
+        error=str(error) if error else None, typed_years=typed_years(),
         csv_url=trends_url("api.trends_csv", filters),
         wide_csv_url=trends_url("api.trends_csv", filters) + ("&" if filter_params(filters) else "?")
         + "layout=wide",
         json_url=trends_url("api.trends", filters))
+    return make_response(page, 400 if error else 200)
 
 
 @bp.get("/<theme_id>")

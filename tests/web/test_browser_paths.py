@@ -193,8 +193,9 @@ def test_reorder_buttons_name_their_own_item(browser: WebDriver,  # noqa: F811
 PAGE_TYPES = [
     "/", "/?q=father", "/?q=father&scope=local&year_from=2025&year_to=2020", "/documents/1",
     "/documents?sort=title", "/themes", "/themes/babies", "/themes/babies/briefing", "/trends",
-    "/trends/fathers-male-carers", "/recommendations?q=father", "/collections", "/sign-in",
-    "/documents/1/passages/5/similar", "/no-such-page",
+    "/trends/fathers-male-carers", "/trends?year_from=2025&year_to=2020",
+    "/recommendations?q=father", "/collections", "/sign-in", "/documents/1/passages/5/similar",
+    "/no-such-page",
 ]
 
 

@@ -266,3 +266,16 @@ def test_areas_group_publishers_and_our_area_is_one_click(corpus_data) -> None:
         assert all(c["search_url"].count("area=Northmoor") == 1 for c in found["cells"][:5])
     finally:
         close_app(app)
+
+
+def test_a_reversed_year_range_on_the_trends_page_says_so_beside_the_years(
+        client: FlaskClient) -> None:
+    response = client.get("/trends?scope=local&year_from=2025&year_to=2020")
+    assert response.status_code == 400
+    page = soup(response)
+    assert "wrong way round" in page.find(class_="error-summary").find(
+        "a", href="#trend-year-from").get_text()
+    year_from = page.find("input", id="trend-year-from")
+    assert year_from["value"] == "2025" and year_from["aria-invalid"] == "true"
+    assert page.find("input", attrs={"name": "scope", "value": "local"}).has_attr("checked")
+    assert page.find("table", class_="heatmap"), "the trends without the range are still shown"
