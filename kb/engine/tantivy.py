@@ -13,10 +13,12 @@ the same changes are applied again.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -139,10 +141,27 @@ class _Reader:
 
 
 def _open_index(path: Path) -> tantivy.Index:
-    index = tantivy.Index.open(str(path))
+    try:
+        index = tantivy.Index.open(str(path))
+    except ValueError as error:
+        if "Lockfile" not in str(error):
+            raise
+        index = tantivy.Index.open(str(_private_copy(path)))
     index.register_tokenizer("kb", _analyzer())
     index.register_tokenizer("kb_words", _spelling_analyzer())
     return index
+
+
+def _private_copy(path: Path) -> Path:
+    """A copy of the index at ``path`` this process may write, removed when it exits:
+    tantivy takes a lock file beside an index even to read it, so an index whose lock files
+    this process may not write (a read-only data directory) is read from a copy."""
+    copy = Path(tempfile.mkdtemp(prefix="kb-tantivy-")) / path.name
+    shutil.copytree(path, copy, copy_function=shutil.copyfile)
+    for directory in [copy, *(p for p in copy.rglob("*") if p.is_dir())]:
+        directory.chmod(0o700)  # copytree kept the read-only modes of the original's folders
+    atexit.register(shutil.rmtree, copy.parent, ignore_errors=True)
+    return copy
 
 
 class TantivyEngine:
