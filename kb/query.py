@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
-from kb.text import fold
+from kb.text import clean, fold
 
 #: What makes a term: word characters, single dots allowed inside ("e.g"), two or more long.
 TERM = r"\w(?:\.?\w)+"
@@ -116,12 +116,15 @@ class ParsedQuery:
 # -- reading ----------------------------------------------------------------------------------
 def terms_of(text: str) -> list[str]:
     """The searchable terms of ``text`` (lower-cased, not yet stemmed), stop words dropped."""
-    return [t for t in _TERM.findall(fold(text).lower()) if t not in STOP_WORDS]
+    return [t for t in _TERM.findall(fold(clean(text)).lower()) if t not in STOP_WORDS]
 
 
 def plain_words(text: str) -> str:
     """The words of ``text``, stripped of all query syntax."""
     return " ".join(w for w in re.findall(r"[\w']+", fold(text)) if w.upper() not in OPERATORS)
+
+
+MAX_NESTING = 20  # brackets a query may open; past that it is read as plain words
 
 
 class _Unreadable(ValueError):
@@ -133,7 +136,7 @@ _TOKEN = re.compile(r'\(|\)|[+-]?"[^"]*"?|[^\s()"]+')
 
 def parse(text: str, fields: tuple[tuple[str, float], ...] = (("text", 1.0),)) -> ParsedQuery:
     """Read a query typed by a person; an unreadable one is read as plain words, saying so."""
-    text = fold(text).strip()
+    text = fold(clean(text)).strip()
     if not text:
         return ParsedQuery()
     notice = None
@@ -173,6 +176,7 @@ class _Parser:
         self.position = 0
         self.fields = fields
         self.excluded: list[Node] = []
+        self.depth = 0  # brackets opened so far
 
     def read(self) -> tuple[Node | None, list[Node]]:
         node = self._sequence()
@@ -255,6 +259,9 @@ class _Parser:
     def _atom(self) -> Node | None:
         token = self._take()
         if token == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:  # no one nests that deep: read as plain words
+                raise _Unreadable("(")
             node = self._sequence()
             if self._take() != ")":
                 raise _Unreadable("(")
