@@ -27,7 +27,8 @@ from pathlib import Path
 import tantivy
 
 from kb.engine import (
-    EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded, Token,
+    RESTRICTED_NOW, EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded,
+    Token,
 )
 from kb.facets import FACETS
 from kb.query import (STOP_WORDS, TERM, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms)
@@ -245,6 +246,9 @@ class TantivyEngine:
             if directory is None or (any(p.restricted for p in additions)
                                      and not (directory / _ALL).exists()):
                 raise RebuildNeeded("restricted passages need an index of everything")
+            restricted = {p.passage_id for p in additions if p.restricted}
+            if restricted and restricted & self._all_ids(self._searcher(False)):
+                raise RebuildNeeded(RESTRICTED_NOW)
             writers = self._writers(directory)
             for passage_id in [p.passage_id for p in additions] + list(deletions):
                 for writer in writers.values():

@@ -43,7 +43,9 @@ from whoosh.reading import MultiReader, TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from kb.engine import EngineHit, EngineRequest, EngineResults, IndexedPassage, Token
+from kb.engine import (
+    RESTRICTED_NOW, EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded, Token,
+)
 from kb.facets import FACETS as REGISTRY, MULTI_VALUED
 from kb.query import STOP_WORDS, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms
 from kb.suggest import SPELLING_PREFIX_TERMS, edit_distance
@@ -581,6 +583,8 @@ class WhooshEngine:
         """A passage lives in one part: added to its own, dropped from the other."""
         opened = [p for p in additions if not p.restricted]
         closed = [p for p in additions if p.restricted]
+        if closed and {p.passage_id for p in closed} & self.open_part.passage_ids():
+            raise RebuildNeeded(RESTRICTED_NOW)
         self.open_part.apply(opened, list(deletions) + [p.passage_id for p in closed])
         if closed or self.restricted_part.exists():
             self.restricted_part.apply(closed, list(deletions) + [p.passage_id for p in opened])

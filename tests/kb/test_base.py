@@ -103,3 +103,20 @@ def test_an_index_of_an_earlier_version_or_another_engine_is_rebuilt_and_removed
         assert sorted(path.name for path in old.iterdir()) == [engine_name]
         assert kb.search(SearchRequest.from_params({"q": "father"}), True).total == 2
         assert kb.build_index_if_needed(messages.append) is None and len(messages) == 2
+
+
+def test_a_second_report_restricted_after_indexing_leaves_no_trace_in_open_answers(
+        tmp_path: Path, engine_name: str) -> None:
+    """With a restricted report already there (so the open index is updated in place), a
+    report restricted after being indexed leaves nothing of itself in anonymous answers:
+    they equal those of a knowledge base that never held it."""
+    with knowledge_base(tmp_path / "data", True, engine=engine_name) as kb, \
+            knowledge_base(tmp_path / "never", True, engine=engine_name) as never:
+        later = ("The baby was crawling near the stairs; cruising, crawling and crawling again.",)
+        kb.store.save_document("/r/later.md", "later", "md", meta("Later review", 2024), 0,
+                               make_passages(*later))
+        kb.sync_index()
+        assert answers(kb) != answers(never)
+        kb.store.set_restricted(kb.store.document_id_for_hash("later"), True)
+        kb.sync_index()
+        assert answers(kb) == answers(never)
