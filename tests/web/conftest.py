@@ -1,6 +1,7 @@
 """The web app over real indexed data: the sample corpus, and a small corpus of hostile text."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,5 +156,16 @@ def access_data(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def access_app(access_data: Path) -> Iterator[Flask]:
     """The application over ``access_data`` (read-only)."""
     application = make_app(access_data)
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def access_app_copy(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app over a copy of ``access_data`` that a test may change (curators' decisions,
+    retraining), answering at once when a write would wait for an indexer."""
+    copy = tmp_path / "data"
+    shutil.copytree(access_data, copy)
+    application = make_app(copy, config={"WRITE_WAIT_SECONDS": 0.2})
     yield application
     close_app(application)

@@ -5,6 +5,7 @@ import re
 
 from bs4 import BeautifulSoup
 from flask import Flask
+from flask.testing import FlaskClient
 
 from kb.base import KnowledgeBase
 from web.knowledge import KB_EXTENSION
@@ -28,6 +29,14 @@ def sign_in(client, username: str, password: str, next_url: str = "/"):
     """Sign in through the real form, token and all; returns the response to the POST."""
     return client.post("/sign-in", data={"username": username, "password": password,
                                          "next": next_url, "csrf_token": csrf_token(client)})
+
+
+def signed_in(app: Flask, who: str, password: str) -> FlaskClient:
+    """A client of ``app``, signed in as ``who`` unless ``who`` is "anonymous"."""
+    client = app.test_client()
+    if who != "anonymous":
+        assert sign_in(client, who, password).status_code == 303
+    return client
 
 
 def active_content(html: str) -> list[str]:

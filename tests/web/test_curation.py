@@ -5,34 +5,23 @@ report and a user of each kind), through the real forms: with htmx and without.
 """
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kb.lock import DataLock
 from kb.model import Passage
-from tests.web.conftest import PASSWORD, close_app, make_app
-from tests.web.pages import csrf_token, kb_of, sign_in, soup
+from tests.web.conftest import PASSWORD
+from tests.web.pages import csrf_token, kb_of, signed_in as signed_in_as, soup
 
 
 @pytest.fixture
-def app(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy, config={"WRITE_WAIT_SECONDS": 0.2})
-    yield application
-    close_app(application)
+def app(access_app_copy: Flask) -> Flask:
+    return access_app_copy
 
 
 def signed_in(app: Flask, who: str) -> FlaskClient:
-    client = app.test_client()
-    if who != "anonymous":
-        assert sign_in(client, who, PASSWORD).status_code == 303
-    return client
+    return signed_in_as(app, who, PASSWORD)
 
 
 @pytest.fixture
