@@ -16,6 +16,8 @@ crash at any point leaves the previous one searchable.
 """
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,16 @@ class IndexedPassage:
                    title=_fold(meta.title), year=int(meta.year or 0),
                    facets=passage_facets(passage, document), restricted=bool(meta.restricted),
                    reference=is_reference_matter(passage.heading_path))
+
+
+def switch_generation(pointer: Path, directory: Path) -> None:
+    """Make the file ``pointer`` name ``directory`` (a generation), atomically and durably:
+    a crash leaves it naming either the old generation or the new one."""
+    temporary = pointer.with_name(pointer.name + ".tmp")
+    temporary.write_text(directory.name)
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, pointer)
 
 
 def _fold(text: str) -> str:

@@ -28,7 +28,7 @@ import tantivy
 
 from kb.engine import (
     RESTRICTED_NOW, EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded,
-    Token,
+    Token, switch_generation,
 )
 from kb.facets import FACETS
 from kb.query import (STOP_WORDS, TERM, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms)
@@ -217,11 +217,7 @@ class TantivyEngine:
         return directory.name if directory else None
 
     def _switch_to(self, directory: Path) -> None:
-        temporary = self.root / "CURRENT.tmp"
-        temporary.write_text(directory.name)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, self._pointer)
+        switch_generation(self._pointer, directory)
 
     def _new_generation(self, with_restricted: bool) -> Path:
         """A new generation's directory: the open index, and the index of everything when

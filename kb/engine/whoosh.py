@@ -14,7 +14,6 @@ passages; tantivy is the engine for anything larger than a partnership's own rev
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import threading
 import time
@@ -44,7 +43,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from kb.engine import (
-    RESTRICTED_NOW, EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded, Token,
+    RESTRICTED_NOW, EngineHit, EngineRequest, EngineResults, IndexedPassage, RebuildNeeded,
+    Token, switch_generation,
 )
 from kb.facets import FACETS as REGISTRY, MULTI_VALUED
 from kb.query import STOP_WORDS, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms
@@ -246,11 +246,7 @@ class _Part:
         return self.current_dir() is not None
 
     def _switch_to(self, directory: Path) -> None:
-        temporary = self.root / "CURRENT.tmp"
-        temporary.write_text(directory.name)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, self._pointer)
+        switch_generation(self._pointer, directory)
 
     def _open(self):
         directory = self.current_dir()

@@ -2,26 +2,18 @@
 see; and a hidden passage is answered exactly as a missing one."""
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.conftest import PASSWORD, close_app, make_app
+from tests.web.conftest import PASSWORD
 from tests.web.pages import csrf_token, kb_of, sign_in
 from tests.web.test_sessions import kb_cli
 
 
 @pytest.fixture
-def app(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy)
-    yield application
-    close_app(application)
+def app(access_app_copy: Flask) -> Flask:
+    return access_app_copy
 
 
 def person(app: Flask, username: str) -> FlaskClient:

@@ -4,30 +4,23 @@ signing out, a new password (`kb users passwd` or the change-password page), a n
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import ROOT
-from tests.web.conftest import PASSWORD, SECRET, close_app, make_app
+from tests.web.conftest import PASSWORD, SECRET
 from tests.web.pages import csrf_token, sign_in, soup
 
 NEW_PASSWORD = "a quite different passphrase"
 
 
 @pytest.fixture
-def app(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy)
-    yield application
-    close_app(application)
+def app(access_app_copy: Flask) -> Flask:
+    return access_app_copy
 
 
 def kb_cli(app: Flask, *argv: str, password: str = "") -> subprocess.CompletedProcess:
