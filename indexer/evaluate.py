@@ -11,7 +11,7 @@ from kb.base import KnowledgeBase
 from kb.model import Passage
 from kb.search import SearchRequest
 from kb.text import clean, fold
-from indexer.extract import ExtractionError, extract
+from indexer.readers import ExtractionError, extract
 from indexer.segment import segment
 from indexer.learn import MODEL_EVIDENCE, feature_words
 from indexer.tag import Tagger
