@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from cli import main
 from indexer.evaluate import evaluate_extraction
 from indexer.readers import extract
 from indexer.segment import segment

@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 
-from indexer.cli import EXIT_PARTIAL, main
+from cli import EXIT_PARTIAL, main
 from indexer.readers import MAX_FILE_BYTES
 from indexer.ingest import ingest
 from kb.base import KnowledgeBase

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from cli import main
 from indexer.evaluate import evaluate_themes
 from indexer.ingest import ingest
 from indexer.learn import MODEL_EVIDENCE, ThemeModel, TrainingConfig, rule_features, shipped_examples
