@@ -84,7 +84,7 @@ def positive_seconds(raw: str) -> float:
     return value
 
 
-def year(raw: str) -> int:
+def year_number(raw: str) -> int:
     """A year from 0 to 9999."""
     try:
         value = int(raw)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from kb.command_line import (
-    EXIT_OK, AddCommand, UsageError, open_kb, positive_int, say, year,
+    EXIT_OK, AddCommand, UsageError, open_kb, positive_int, say, year_number,
 )
 from kb.lock import DataLock
 from kb.model import KINDS, partly_read
@@ -248,6 +248,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def add_commands(command: AddCommand) -> None:
     """Add the knowledge base's commands to the ``kb`` program."""
     command("reindex", cmd_reindex, "Rebuild the search index from the database alone.")
+
     sub = command("stats", cmd_stats, "Counts of documents, passages and pages.")
     sub.add_argument("--json", action="store_true")
 
@@ -260,8 +261,8 @@ def add_commands(command: AddCommand) -> None:
     sub.add_argument("--type", action="append",
                      choices=["recommendation", "finding", "good-practice", "other"])
     sub.add_argument("--agency", action="append", metavar="AGENCY")
-    sub.add_argument("--year-from", type=year)
-    sub.add_argument("--year-to", type=year)
+    sub.add_argument("--year-from", type=year_number)
+    sub.add_argument("--year-to", type=year_number)
     sub.add_argument("--limit", type=positive_int, default=10)
     sub.add_argument("--json", action="store_true")
 
@@ -291,8 +292,8 @@ def add_commands(command: AddCommand) -> None:
     sub.add_argument("--area", action="append", metavar="AREA",
                      help="the place served, whatever its publisher's name (kb/areas.toml)")
     sub.add_argument("--scope", action="append", choices=["local", "national"])
-    sub.add_argument("--year-from", type=year)
-    sub.add_argument("--year-to", type=year)
+    sub.add_argument("--year-from", type=year_number)
+    sub.add_argument("--year-to", type=year_number)
     sub.add_argument("--include-restricted", action="store_true",
                      help="count restricted documents too (default: leave them out)")
 

@@ -22,8 +22,8 @@ __all__ = ["Block", "Extracted", "ExtractionError", "Reader", "READERS", "SUPPOR
 MAX_FILE_BYTES = 256 * 1024 * 1024  # far beyond any report; a bigger file is refused unread
 
 #: The reader of each file suffix.
-READERS: dict[str, Reader] = {suffix: reader.read for reader in (pdf, markdown, text, html, docx)
-                              for suffix in reader.SUFFIXES}
+READERS: dict[str, Reader] = {suffix: module.read for module in (pdf, markdown, text, html, docx)
+                              for suffix in module.SUFFIXES}
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
 
 
