@@ -12,6 +12,7 @@ from indexer.readers.base import BULLET, Block, Extracted, ExtractionError, open
 from indexer.readers.text import decode_text
 
 SUFFIXES = (".md", ".markdown")
+
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 

@@ -28,6 +28,7 @@ from indexer.readers.pdf_layout import (
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 SUFFIXES = (".pdf",)
+
 RUNNING_MARKS = re.compile(
     r"^(?:page\s*#+(?:\s*(?:of|/)\s*#+)?|#+(?:\s*(?:of|/)\s*#+)?|-\s*#+\s*-|"
     r"(?:official|official[- ]sensitive|not protectively marked|restricted|confidential|draft)"
