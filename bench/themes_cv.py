@@ -33,7 +33,6 @@ VARIANTS: dict[str, dict] = {
     "words only (no rule scores)": {"use_rules": False},
     "ensemble (bag of words + hashed embeddings CNN)": {"architecture": "ensemble"},
     "ensemble, 20 epochs": {"architecture": "ensemble", "epochs": 20},
-    "ensemble, threshold 0.5": {"architecture": "ensemble", "threshold": 0.5},
 }
 
 
