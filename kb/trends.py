@@ -454,3 +454,69 @@ def _passages_on(kb: KnowledgeBase, theme_id: str, include_restricted: bool,
         if document is not None:
             found.append((document, passages))
     return found
+
+
+# -- theme counts ------------------------------------------------------------------------
+@dataclass
+class ThemeCounts:
+    """How widely a theme recurs: documents and passages carrying it, by local or national."""
+
+    documents: int = 0
+    passages: int = 0
+    documents_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
+    passages_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
+
+
+def theme_counts(kb: KnowledgeBase, include_restricted: bool = False) -> dict[str, ThemeCounts]:
+    """Every theme of the taxonomy (in its order, even when unused) with the documents and
+    passages carrying it, in all and by scope: the one count of themes the pages, the API
+    and the command line show (the themes in force, restricted documents only if included)."""
+    counts = {theme_id: ThemeCounts() for theme_id in kb.taxonomy.ids}
+    for found in _themes_in_documents(kb, TrendFilters(), include_restricted):
+        theme = counts[found.theme_id]
+        theme.documents += 1
+        theme.passages += found.passages
+        theme.documents_by_scope[found.scope] = theme.documents_by_scope.get(found.scope, 0) + 1
+        theme.passages_by_scope[found.scope] = \
+            theme.passages_by_scope.get(found.scope, 0) + found.passages
+    return counts
+
+
+def best_passages(kb: KnowledgeBase, theme_id: str, limit: int, include_restricted: bool = False,
+                  per_document: int = 2) -> list[tuple[Passage, Document]]:
+    """The passages the tagger scored highest on ``theme_id``, at most ``per_document`` from
+    any one document."""
+    scored = [(passage.theme_scores.get(theme_id, 0.0), passage, document)
+              for document, passages in _passages_on(kb, theme_id, include_restricted)
+              for passage in passages]
+    chosen: list[tuple[Passage, Document]] = []
+    taken: dict[int, int] = defaultdict(int)
+    for _, passage, document in sorted(scored, key=lambda item: (-item[0], item[1].id)):
+        if taken[document.id] < per_document:
+            chosen.append((passage, document))
+            taken[document.id] += 1
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
+@dataclass
+class ThemeShare:
+    """How many of a document's passages carry a theme, and what share that is."""
+
+    theme_id: str
+    label: str
+    passages: int
+    share: float  # 0..1 of the document's passages
+
+
+def theme_profile(kb: KnowledgeBase, passages: list[Passage]) -> list[ThemeShare]:
+    """The themes of one document's passages (as loaded), most frequent first."""
+    counts: dict[str, int] = defaultdict(int)
+    for passage in passages:
+        for theme in passage.themes:
+            counts[theme] += 1
+    total = len(passages) or 1
+    return [ThemeShare(theme_id=theme, label=kb.taxonomy.label(theme), passages=count,
+                       share=count / total)
+            for theme, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]

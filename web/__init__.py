@@ -1,9 +1,15 @@
 """The web front end and JSON API: a Flask application over one knowledge base.
 
 Pages work as plain HTML forms and links; htmx (served from ``static/vendor``)
-swaps partials in place when JavaScript is available.
+swaps partials in place when JavaScript is available. Each page area is a blueprint
+(``search``, ``documents``, ``themes``, ``trends``, ``recommendations``, ``collections``,
+``account``, ``curation``, and ``api`` for the JSON twins); what they share lives in modules
+that are not blueprints (``knowledge``, ``lists``, ``htmx``, ``presentation``, ...), and
+only this module imports the blueprints.
 """
 from __future__ import annotations
+
+import weakref
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -17,7 +23,11 @@ from web import (
 )
 from web.knowledge import KB_EXTENSION
 from web.presentation import register_template_helpers
-from web.warm import start_warming
+from web.warm import Warming, start_warming
+
+#: The extension key of the function that closes the app's knowledge base (see ``close_app``).
+CLOSE_EXTENSION = "kb_close"
+WARMING_STOP_SECONDS = 5.0
 
 
 def create_app(settings: Settings | None = None, **config: object) -> Flask:
@@ -42,5 +52,20 @@ def create_app(settings: Settings | None = None, **config: object) -> Flask:
     for blueprint in (search.bp, documents.bp, themes.bp, api.bp, account.bp, curation.bp,
                       trends.bp, recommendations.bp, collections.bp, curation.queue_bp):
         app.register_blueprint(blueprint)
-    start_warming(app)
+    warming = start_warming(app)
+    # The knowledge base lives as long as the app: it is closed when the app is collected or
+    # the process exits (a server's worker stopping), or at once by ``close_app``.
+    app.extensions[CLOSE_EXTENSION] = weakref.finalize(app, _close, knowledge_base, warming)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's background warming and close its knowledge base now (once; the same
+    happens by itself when the app is collected or the process exits)."""
+    app.extensions[CLOSE_EXTENSION]()
+
+
+def _close(knowledge_base: KnowledgeBase, warming: Warming | None) -> None:
+    if warming is not None:
+        warming.stop(WARMING_STOP_SECONDS)
+    knowledge_base.close()
