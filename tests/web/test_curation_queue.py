@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from kb.model import MODEL_EVIDENCE
 from tests.web.conftest import PASSWORD
-from tests.web.pages import csrf_token, kb_of, signed_in as signed_in_as, soup
+from tests.web.pages import csrf_token, signed_in as signed_in_as, soup
 
 
 @pytest.fixture
@@ -32,7 +33,8 @@ def test_only_curators_see_the_queue(app: Flask, who: str) -> None:
     assert client.get("/api/curation/queue").status_code == 403
 
 
-def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_trained(app: Flask) -> None:
+def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_trained(
+        app: Flask) -> None:
     client = signed_in(app, "curator")
     page = soup(client.get("/curation/queue"))
     state = page.select_one(".model-state").get_text(" ", strip=True)
@@ -48,7 +50,8 @@ def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_train
     assert {"passage_id", "theme", "tagged", "rule_score", "model_score", "evidence", "text"} <= set(first)
 
 
-def test_one_click_decides_a_theme_and_it_leaves_the_queue(app: Flask) -> None:
+def test_one_click_decides_a_theme_and_it_leaves_the_queue(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     first = client.get("/curation/queue.json").get_json()["items"][0]
     action = "confirm" if first["tagged"] else "add"
@@ -57,7 +60,7 @@ def test_one_click_decides_a_theme_and_it_leaves_the_queue(app: Flask) -> None:
         data={"action": action, "theme": first["theme"], "next": "queue", "page": "1",
               "csrf_token": csrf_token(client, "/curation/queue")})
     assert response.status_code == 303 and response.headers["Location"].startswith("/curation/queue")
-    kb = kb_of(app)
+    kb = access_copy_kb
     assert first["theme"] in next(p for p in kb.store.passages(passage_ids=[first["passage_id"]])).themes
     remaining = client.get("/curation/queue.json").get_json()["items"]
     assert (first["passage_id"], first["theme"]) not in {(i["passage_id"], i["theme"]) for i in remaining}
@@ -83,8 +86,9 @@ def test_admins_retrain_now_with_the_curators_decisions(app: Flask) -> None:
     assert "341 examples, 1 of them from curators" in page.select_one(".model-state").get_text(" ", strip=True)
 
 
-def test_a_learned_tag_shows_the_models_words_on_the_page_and_in_the_api(app: Flask) -> None:
-    kb = kb_of(app)
+def test_a_learned_tag_shows_the_models_words_on_the_page_and_in_the_api(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     passage = next(p for p in kb.store.passages() if not kb.store.document(p.document_id).meta.restricted
                    and any(e.startswith(MODEL_EVIDENCE) for t in p.themes for e in p.evidence.get(t, [])))
     theme = next(t for t in passage.themes if any(e.startswith(MODEL_EVIDENCE) for e in passage.evidence[t]))

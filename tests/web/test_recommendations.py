@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from kb.recommendations import made_before
-from tests.web.pages import kb_of, soup
+from tests.web.pages import soup
 
 
 def test_every_recommendation_is_listed_with_what_was_made_before(
-        client: FlaskClient, app: Flask) -> None:
-    kb = kb_of(app)
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    kb = corpus
     stored = [p for p in kb.store.passages() if p.passage_type == "recommendation"]
     found = client.get("/api/recommendations", query_string={"per_page": "100"}).get_json()
     assert found["total"] == len(stored) and len(found["results"]) == len(stored)
