@@ -1,4 +1,5 @@
-"""Reading one document: its profile and passages, its original file, passages like one of its own."""
+"""The catalogue of reports, and reading one document: its profile and passages, its original
+file, passages like one of its own."""
 from __future__ import annotations
 
 import mimetypes

@@ -1,4 +1,5 @@
-"""Helpers the templates use to build links and readable labels."""
+"""Helpers the templates and views use to build links (to pages, their JSON and CSV twins and
+where to go after signing in) and readable labels."""
 from __future__ import annotations
 
 import re
