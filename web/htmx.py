@@ -7,12 +7,15 @@ from typing import Any, Protocol
 
 from flask import Response, request
 
+from kb.facets import FacetCount
+
 
 class Paged(Protocol):
     """A page of results that knows the request it answers (``SearchResponse``, ``Catalogue``)."""
 
     request: Any
     page_asked: int | None
+    facets: dict[str, list[FacetCount]]
 
 
 def wants_partial() -> bool:
