@@ -27,7 +27,7 @@ run: index
 serve: $(BIN)/kb
 	@echo "Serving http://$(HOST):$(PORT) with $(WORKERS) gunicorn workers; press Ctrl-C to stop."
 	KB_DATA=$(KB_DATA) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--threads $(THREADS) --graceful-timeout 5 --access-logfile - 'web:create_app()'
+		--threads $(THREADS) --graceful-timeout 5 --access-logfile - 'cli:create_app()'
 
 AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
 

@@ -92,7 +92,7 @@ def running_server(data_dir: Path, kind: str, workers: int, threads: int) -> Ite
     if kind == "gunicorn":
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
                    "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-                   "web:create_app()"]
+                   "cli:create_app()"]
     else:
         command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

@@ -12,6 +12,7 @@ import argparse
 import os
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 from indexer import commands as indexer_commands
 from kb import commands as kb_commands
@@ -19,16 +20,40 @@ from kb.command_line import (
     EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, command_parser, say,
 )
 from kb.lock import IndexerBusy
+from kb.settings import Settings
 from web import commands as web_commands
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "main"]
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from kb.base import KnowledgeBase
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "build_parser", "create_app",
+           "main"]
+
+
+def create_app(settings: Settings | None = None, **config: object) -> Flask:
+    """The web app with every part in place: the indexer's retraining behind the admins'
+    "Retrain now". Servers run this factory (``gunicorn 'cli:create_app()'``), as does
+    ``kb serve``; ``config`` overrides Flask configuration values."""
+    from web import create_app as create_web_app
+
+    return create_web_app(settings, retrain=_retrain_and_retag, **config)
+
+
+def _retrain_and_retag(kb: KnowledgeBase) -> int:
+    from indexer.retag import retrain
+
+    _, retagged = retrain(kb)
+    return retagged
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``kb`` program's parser, with every package's commands."""
     parser, command = command_parser("kb", __doc__.splitlines()[0])
-    for package_commands in (indexer_commands, kb_commands, web_commands):
-        package_commands.add_commands(command)
+    indexer_commands.add_commands(command)
+    kb_commands.add_commands(command)
+    web_commands.add_commands(command, app_factory=create_app)
     return parser
 
 

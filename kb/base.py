@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.engine import (
     EngineHit, EngineRequest, IndexedPassage, RebuildNeeded, SearchEngine, open_engine,
@@ -21,6 +22,10 @@ from kb.store import Store
 from kb.suggest import suggestion
 from kb.taxonomy import Taxonomy, load_taxonomy
 from kb.text import fold
+
+if TYPE_CHECKING:
+    from kb.accounts import User
+    from kb.reader import ReaderView
 
 INDEX_BATCH = 2000
 LONG_SEARCH_LOCK = "long-search.lock"
@@ -63,6 +68,13 @@ class KnowledgeBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def for_reader(self, user: "User | None") -> "ReaderView":
+        """This knowledge base as ``user`` may see it (None: someone not signed in); see
+        ``kb.reader``."""
+        from kb.reader import reader_view
+
+        return reader_view(self, user)
 
     def original_file(self, document: Document) -> Path:
         """The kept copy of a document's original file (it may be missing for old data)."""

@@ -86,12 +86,12 @@ def _plain(snippet_html: str) -> str:
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
-    from kb.trends import recurrence
+    from kb.trends import theme_counts
 
     with open_kb(args) as kb:
         # The themes in force (the tagger's with curators' decisions applied), in every document.
-        rows = [(found.theme_id, kb.taxonomy.label(found.theme_id), found.passages, found.documents)
-                for found in recurrence(kb, include_restricted=True)]
+        rows = [(theme_id, kb.taxonomy.label(theme_id), found.passages, found.documents)
+                for theme_id, found in theme_counts(kb, include_restricted=True).items()]
     if args.json:
         print(json.dumps([{"id": i, "label": label, "passages": n, "documents": d}
                           for i, label, n, d in rows], indent=2))

@@ -285,6 +285,7 @@ class Recurrence:
     documents: int = 0
     documents_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
     passages: int = 0
+    passages_by_scope: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCOPES, 0))
     years: list[int] = field(default_factory=list)  # every year it was seen in
     #: The years it was seen in, local and national apart.
     years_by_scope: dict[str, list[int]] = field(
@@ -319,7 +320,9 @@ class Recurrence:
 
 def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
                include_restricted: bool = False) -> list[Recurrence]:
-    """Every theme of the taxonomy (in its order) with how it recurs under ``filters``."""
+    """Every theme of the taxonomy (in its order) with how it recurs under ``filters``: the
+    one count of themes (documents and passages carrying each, in all and by scope, and the
+    years it was seen in) that the pages, the API and the command line show."""
     found = {theme_id: Recurrence(theme_id) for theme_id in kb.taxonomy.ids}
     years: dict[str, set[int]] = defaultdict(set)
     scoped: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -328,6 +331,7 @@ def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
         theme.documents += 1
         theme.documents_by_scope[row.scope] = theme.documents_by_scope.get(row.scope, 0) + 1
         theme.passages += row.passages
+        theme.passages_by_scope[row.scope] = theme.passages_by_scope.get(row.scope, 0) + row.passages
         if row.year is not None:
             years[row.theme_id].add(row.year)
             scoped[(row.theme_id, row.scope)].add(row.year)
@@ -454,3 +458,50 @@ def _passages_on(kb: KnowledgeBase, theme_id: str, include_restricted: bool,
         if document is not None:
             found.append((document, passages))
     return found
+
+
+# -- theme counts ------------------------------------------------------------------------
+def theme_counts(kb: KnowledgeBase, include_restricted: bool = False) -> dict[str, Recurrence]:
+    """Every theme of the taxonomy (in its order, even when unused) by id, counted by
+    :func:`recurrence` over every document."""
+    return {found.theme_id: found for found in recurrence(kb, include_restricted=include_restricted)}
+
+
+def best_passages(kb: KnowledgeBase, theme_id: str, limit: int, include_restricted: bool = False,
+                  per_document: int = 2) -> list[tuple[Passage, Document]]:
+    """The passages the tagger scored highest on ``theme_id``, at most ``per_document`` from
+    any one document."""
+    scored = [(passage.theme_scores.get(theme_id, 0.0), passage, document)
+              for document, passages in _passages_on(kb, theme_id, include_restricted)
+              for passage in passages]
+    chosen: list[tuple[Passage, Document]] = []
+    taken: dict[int, int] = defaultdict(int)
+    for _, passage, document in sorted(scored, key=lambda item: (-item[0], item[1].id)):
+        if taken[document.id] < per_document:
+            chosen.append((passage, document))
+            taken[document.id] += 1
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
+@dataclass
+class ThemeShare:
+    """How many of a document's passages carry a theme, and what share that is."""
+
+    theme_id: str
+    label: str
+    passages: int
+    share: float  # 0..1 of the document's passages
+
+
+def theme_profile(kb: KnowledgeBase, passages: list[Passage]) -> list[ThemeShare]:
+    """The themes of one document's passages (as loaded), most frequent first."""
+    counts: dict[str, int] = defaultdict(int)
+    for passage in passages:
+        for theme in passage.themes:
+            counts[theme] += 1
+    total = len(passages) or 1
+    return [ThemeShare(theme_id=theme, label=kb.taxonomy.label(theme), passages=count,
+                       share=count / total)
+            for theme, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]

@@ -6,7 +6,6 @@ import ast
 from functools import cache
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("cli", "indexer", "kb", "web")
@@ -70,9 +69,5 @@ def test_only_the_entry_point_imports_both_web_and_indexer() -> None:
     assert both == ["cli/__init__.py"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "web/curation.py imports indexer.retag.retrain for the admins' 'Retrain now' "
-    "(POST /curation/retrain); issue 17's web side (web/, owned by the i17b branch) is to hand "
-    "the app its retrainer from the entry point; drop this mark once it does"))
 def test_web_does_not_import_indexer() -> None:
     assert _importing("web", {"indexer", "cli"}) == []

@@ -5,10 +5,8 @@ names a session kept in the store (see ``kb.accounts``), which signing out ends 
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
-    Blueprint, Response, current_app, flash, g, make_response, redirect, render_template,
+    Blueprint, Response, current_app, flash, make_response, redirect, render_template,
     request, session, url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -17,26 +15,15 @@ from kb.accounts import (
     MIN_PASSWORD_CHARS, AccountError, authenticate, change_password as store_password,
     end_session, start_session,
 )
-from web.knowledge import SESSION_USER, current_kb, signed_in_user
+from web.knowledge import (
+    AFTER_SIGN_IN, SESSION_USER, SIGN_IN_PURPOSE, current_kb, forget_user, signed_in_user,
+)
+from web.presentation import safe_next
 
 bp = Blueprint("account", __name__)
 
 MAX_USERNAME_CHARS = 64
 MAX_PASSWORD_CHARS = 1024
-#: Extension keys: handlers that finish, once signed in, the action that asked for signing in
-#: (``handler(form) -> Response | None``), and that say on the sign-in page what it is for
-#: (``handler(args) -> (sentence, hidden fields) | None``).
-AFTER_SIGN_IN = "kb_after_sign_in"
-SIGN_IN_PURPOSE = "kb_sign_in_purpose"
-
-
-def safe_next(target: str | None) -> str:
-    """``target`` when it is a path on this site, else the search page (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("search.search")
 
 
 def _purpose(values) -> tuple[str, dict[str, str]] | None:
@@ -52,15 +39,15 @@ def _purpose(values) -> tuple[str, dict[str, str]] | None:
 def sign_in() -> str:
     """The sign-in form (it says who is signed in, when someone is, and what signing in is
     for, when a click asked for it)."""
-    return render_template("sign_in.html", next=safe_next(request.args.get("next")), error=None,
-                           username="", purpose=_purpose(request.args))
+    return render_template("account/sign_in.html", next=safe_next(request.args.get("next")),
+                           error=None, username="", purpose=_purpose(request.args))
 
 
 @bp.post("/sign-in")
 def sign_in_post() -> Response:
     """Check the name and password; on success start a fresh session and go where asked."""
     if current_kb().store.read_only:  # sessions are kept in the store, which cannot change
-        page = render_template("sign_in.html", next=safe_next(request.form.get("next")),
+        page = render_template("account/sign_in.html", next=safe_next(request.form.get("next")),
                                username="", error="Signing in is not possible here: this "
                                "knowledge base is served from a read-only data directory.")
         return make_response(page, 503)
@@ -69,14 +56,12 @@ def sign_in_post() -> Response:
     target = safe_next(request.form.get("next"))
     user = authenticate(current_kb().store, username, password) if username and password else None
     if user is None:
-        page = render_template("sign_in.html", next=target, username=username,
+        page = render_template("account/sign_in.html", next=target, username=username,
                                error="The user name or password is not right.",
                                purpose=_purpose(request.form))
         return make_response(page, 401)
     _start(user.username)
-    g.pop("kb_user", None)
-    g.pop("kb_may_change_collections", None)
-    g.pop("kb_collection_target", None)
+    forget_user()
     for finish in current_app.extensions.get(AFTER_SIGN_IN, []):
         finished = finish(request.form)
         if finished is not None:
@@ -110,7 +95,7 @@ def change_password() -> Response | str:
     if user is None:
         return redirect(url_for("account.sign_in", next=url_for("account.change_password")))
     if request.method == "GET":
-        return render_template("change_password.html", error=None,
+        return render_template("account/change_password.html", error=None,
                                min_chars=MIN_PASSWORD_CHARS)
     current = request.form.get("current_password", "")[:MAX_PASSWORD_CHARS]
     new = request.form.get("new_password", "")[:MAX_PASSWORD_CHARS]
@@ -125,7 +110,8 @@ def change_password() -> Response | str:
         except AccountError as problem:
             error = f"The password was not changed: {problem}."
     if error:
-        page = render_template("change_password.html", error=error, min_chars=MIN_PASSWORD_CHARS)
+        page = render_template("account/change_password.html", error=error,
+                               min_chars=MIN_PASSWORD_CHARS)
         return make_response(page, 400)
     _start(user.username)
     flash("Your password has been changed. Anywhere else you were signed in, you are signed "

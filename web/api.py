@@ -8,26 +8,20 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from kb.catalogue import CatalogueRequest, catalogue, catalogue_csv
-from kb.collection import CollectionItem, list_collections
+from kb.catalogue import CatalogueRequest, catalogue_csv
+from kb.collection import CollectionItem
 from kb.export import FORMATS
 from kb.model import Document, Passage
-from kb.recommendations import search_recommendations
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
 from kb.similarity import Echo
 from kb.taxonomy import Theme
-from kb.trends import (
-    Recurrence, TrendFilters, csv_file_name, recurrence, recurrence_of_theme, theme_trends,
-)
-from web.collections import collection_or_404
+from kb.trends import Recurrence, TrendFilters, csv_file_name
 from web.knowledge import (
-    ThemeCounts, can_see_restricted, current_kb, recommendations, theme_overview, theme_profile,
-    visible_document,
+    TOP_PASSAGES, collection_or_404, current_kb, earlier_recommendations, reader,
+    recommendations, register_request, trend_filters, visible_document,
 )
 from web.presentation import page_link, public_url
-from web.recommendations import earlier_recommendations, register_request
-from web.themes import TOP_PASSAGES
-from web.trends import trend_filters
+from web.review_queue import queue_answer
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -47,9 +41,7 @@ def _search_request() -> SearchRequest:
 def search() -> Response:
     """The search page's results as JSON (``SearchResponse.to_dict()``); a page past the
     last gives the last page (``page`` says which)."""
-    kb, include_restricted = current_kb(), can_see_restricted()
-    return jsonify(within_pages(lambda asked: kb.search(asked, include_restricted=include_restricted),
-                                _search_request()).to_dict())
+    return jsonify(within_pages(reader().search, _search_request()).to_dict())
 
 
 @bp.get("/search.csv")
@@ -60,11 +52,10 @@ def search_csv() -> Response:
     buffer.write("\ufeff")  # lets Excel read the file as UTF-8
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    kb = current_kb()
-    include_restricted = can_see_restricted()
+    view = reader()
     written = 0
     for page in range(1, CSV_LIMIT // MAX_PER_PAGE + 1):
-        response = kb.search(replace(search_request, page=page), include_restricted=include_restricted)
+        response = view.search(replace(search_request, page=page))
         for result in response.results[:CSV_LIMIT - written]:
             writer.writerow(_csv_cell(value) for value in _csv_row(result.document, result.passage))
             written += 1
@@ -94,8 +85,7 @@ def _catalogue(everything: bool = False):
         asked = CatalogueRequest.from_params(request.args)
     except SearchRequestError as error:
         abort(400, description=str(error))
-    return catalogue(current_kb(), asked, include_restricted=can_see_restricted(),
-                     everything=everything)
+    return reader().catalogue(asked, everything=everything)
 
 
 def _document_url(found: Document) -> str:
@@ -124,10 +114,11 @@ def catalogue_csv_file() -> Response:
 def document(document_id: int) -> Response:
     """A document's metadata, theme profile, recommendations and passages."""
     found = visible_document(document_id)
-    passages = current_kb().store.passages(document_id=found.id)
+    view = reader()
+    passages = view.passages(found)
     return jsonify(
         document=_document_dict(found),
-        themes=[asdict(share) for share in theme_profile(found, passages)],
+        themes=[asdict(share) for share in view.theme_profile(passages)],
         recommendations=[passage.id for passage in recommendations(passages)],
         passages=[_passage_dict(found, passage) for passage in passages],
     )
@@ -136,21 +127,20 @@ def document(document_id: int) -> Response:
 @bp.get("/themes")
 def themes() -> Response:
     """Every theme with its definition and how many documents and passages carry it."""
-    counts = theme_overview().counts
-    return jsonify(themes=[_theme_dict(theme, counts[theme.id])
-                           for theme in current_kb().taxonomy.themes])
+    view = reader()
+    counts = view.theme_counts()
+    return jsonify(themes=[_theme_dict(theme, counts[theme.id]) for theme in view.taxonomy.themes])
 
 
 @bp.get("/themes/<theme_id>")
 def theme(theme_id: str) -> Response:
     """One theme, its counts and its best-scored passages."""
-    taxonomy = current_kb().taxonomy
-    if theme_id not in taxonomy.ids:
+    view = reader()
+    if theme_id not in view.taxonomy.ids:
         abort(404, description="There is no such theme.")
-    overview = theme_overview(top=TOP_PASSAGES)
-    return jsonify(theme=_theme_dict(taxonomy.get(theme_id), overview.counts[theme_id]),
+    return jsonify(theme=_theme_dict(view.taxonomy.get(theme_id), view.theme_counts()[theme_id]),
                    passages=[_passage_dict(document, passage, with_document=True)
-                             for passage, document in overview.top_passages[theme_id]])
+                             for passage, document in view.best_passages(theme_id, TOP_PASSAGES)])
 
 
 def _document_dict(found: Document) -> dict:
@@ -175,7 +165,7 @@ def _passage_dict(found: Document, passage: Passage, with_document: bool = False
     return data
 
 
-def _theme_dict(theme: Theme, counts: ThemeCounts) -> dict:
+def _theme_dict(theme: Theme, counts: Recurrence) -> dict:
     return {"id": theme.id, "label": theme.label, "definition": theme.definition,
             "excludes": theme.excludes, "synonyms": theme.synonyms,
             "documents": counts.documents, "passages": counts.passages,
@@ -195,9 +185,8 @@ def _search_link(search: SearchRequest) -> str:
 def trends() -> Response:
     """Documents and passages carrying each theme, by year and scope, with the search behind
     each count; filters as on the trends page (``kind``, ``publisher``, ``scope``, years)."""
-    kb = current_kb()
-    found = theme_trends(kb, trend_filters(), include_restricted=can_see_restricted())
-    return jsonify(found.to_dict(kb.taxonomy.label, _search_link))
+    view = reader()
+    return jsonify(view.theme_trends(trend_filters()).to_dict(view.taxonomy.label, _search_link))
 
 
 @bp.get("/trends.csv")
@@ -205,14 +194,14 @@ def trends_csv() -> Response:
     """The trends as a spreadsheet named after its filters: one row per theme, year and
     scope, or (``layout=wide``) one row per theme with a column per year and scope
     (``measure=documents`` or ``passages``)."""
-    kb = current_kb()
+    view = reader()
     layout, measure = request.args.get("layout", "long"), request.args.get("measure", "documents")
     if layout not in ("long", "wide") or measure not in ("documents", "passages"):
         abort(400, description="layout must be long or wide, and measure documents or passages.")
     filters = trend_filters()
-    found = theme_trends(kb, filters, include_restricted=can_see_restricted())
-    text = found.to_wide_csv(kb.taxonomy.label, measure) if layout == "wide" \
-        else found.to_csv(kb.taxonomy.label, _search_link)
+    found = view.theme_trends(filters)
+    text = found.to_wide_csv(view.taxonomy.label, measure) if layout == "wide" \
+        else found.to_csv(view.taxonomy.label, _search_link)
     name = csv_file_name(filters, layout if measure == "documents" else f"{layout}-{measure}")
     return Response("\ufeff" + text, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -222,15 +211,15 @@ def trends_csv() -> Response:
 def recurrence_of_themes() -> Response:
     """Every theme: first and last year seen, documents carrying it, the years it recurred in."""
     filters = trend_filters()
-    return jsonify(themes=[_recurrence_dict(found, filters) for found in recurrence(
-        current_kb(), filters, include_restricted=can_see_restricted())])
+    return jsonify(themes=[_recurrence_dict(found, filters)
+                           for found in reader().recurrence(filters)])
 
 
 @bp.get("/recurrence/<theme_id>")
 def theme_recurrence(theme_id: str) -> Response:
     """One theme's recurrence, and the local documents that repeated learning a national
     review had already published (each passage with the earlier national passages)."""
-    answer = recurrence_of_theme(current_kb(), theme_id, include_restricted=can_see_restricted())
+    answer = reader().recurrence_of_theme(theme_id)
     if answer is None:
         abort(404, description="There is no such theme.")
     found, repeats = answer
@@ -259,12 +248,10 @@ def recommendation_register() -> Response:
     """The recommendations register as JSON: a search response over recommendations (the
     search parameters), each result with ``made_before``, the similar earlier recommendations."""
     try:
-        search_request = register_request()
+        search_request = register_request(request.args)
     except SearchRequestError as error:
         abort(400, description=str(error))
-    kb, include_restricted = current_kb(), can_see_restricted()
-    response = within_pages(lambda asked: search_recommendations(
-        kb, asked, include_restricted=include_restricted), search_request)
+    response = within_pages(reader().search_recommendations, search_request)
     earlier = earlier_recommendations(response)
     data = response.to_dict()
     for result, found in zip(response.results, data["results"]):
@@ -278,8 +265,7 @@ def collections() -> Response:
     return jsonify(collections=[
         {"id": collection_id, "name": name, "passages": count, "updated_at": updated_at,
          "url": public_url("api.collection", collection_id=collection_id)}
-        for collection_id, name, count, updated_at in list_collections(
-            current_kb().store, include_restricted=can_see_restricted())])
+        for collection_id, name, count, updated_at in reader().collections()])
 
 
 @bp.get("/collections/<int:collection_id>")
@@ -292,7 +278,7 @@ def collection(collection_id: int) -> Response:
     exports["print"] = public_url("collections.printable", collection_id=found.id)
     return jsonify(id=found.id, name=found.name, created_at=found.created_at,
                    updated_at=found.updated_at, exports=exports,
-                   items=[_item_dict(item) for item in found.visible_items(can_see_restricted())])
+                   items=[_item_dict(item) for item in reader().items(found)])
 
 
 def _item_dict(item: CollectionItem) -> dict:
@@ -312,6 +298,4 @@ def _item_dict(item: CollectionItem) -> dict:
 @bp.get("/curation/queue")
 def curation_queue() -> Response:
     """The curators' review queue (curators only), as ``/curation/queue.json``."""
-    from web.curation import queue_json
-
-    return queue_json()
+    return jsonify(queue_answer())

@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: the geometry here, the markup in templates/charts.html.
+"""Charts drawn on the server as SVG: the geometry here, the markup in templates/trends/charts.html.
 
 Every chart shows counts as numbers or shapes as well as colour, and comes with a data
 table on its page, so nothing is told by colour alone.

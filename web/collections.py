@@ -20,17 +20,15 @@ from flask import (
 from kb.accounts import list_users
 from kb.collection import (
     Collection, CollectionError, CollectionItem, add_passage, collection_names, create_collection,
-    delete_collection, get_collection, item_of_passage, list_collections, move_item,
-    remove_item, rename_collection, set_grouping, set_note,
+    delete_collection, item_of_passage, remove_item, rename_collection, set_grouping, set_note,
 )
-from kb.export import (
-    FORMATS, STYLESHEET, TrainingPack, export, file_name, to_html, training_pack,
-)
+from kb.export import FORMATS, STYLESHEET, TrainingPack, export, file_name, to_html
 from kb.model import Document, Passage
-from web.account import AFTER_SIGN_IN, SIGN_IN_PURPOSE, safe_next
-from web.knowledge import can_see_restricted, current_kb, signed_in_user
-from web.presentation import pages_label
-from web.search import vary_on_htmx, wants_partial
+from web.htmx import vary_on_htmx, wants_partial
+from web.knowledge import (
+    AFTER_SIGN_IN, SIGN_IN_PURPOSE, collection_or_404, current_kb, reader, signed_in_user,
+)
+from web.presentation import pages_label, safe_next
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -136,18 +134,9 @@ def collection_target() -> Target | None:
     return g.kb_collection_target
 
 
-def collection_or_404(collection_id: int) -> Collection:
-    """The collection with this id, or a 404."""
-    found = get_collection(current_kb().store, collection_id)
-    if found is None:
-        abort(404, description="There is no such collection.")
-    return found
-
-
 def _item(collection: Collection, item_id: int) -> CollectionItem:
     """An item of ``collection`` the person may see, or a 404."""
-    found = next((item for item in collection.visible_items(can_see_restricted())
-                  if item.id == item_id), None)
+    found = next((item for item in reader().items(collection) if item.id == item_id), None)
     if found is None:
         abort(404, description="There is no such passage in this collection.")
     return found
@@ -161,9 +150,8 @@ def _show(collection_id: int, anchor: str = "") -> Response:
 @bp.get("")
 def index() -> str:
     """Every collection, and a form to start one."""
-    return render_template("collections.html", error=None, name="",
-                           collections=list_collections(current_kb().store,
-                                                        include_restricted=can_see_restricted()))
+    return render_template("collections/collections.html", error=None, name="",
+                           collections=reader().collections())
 
 
 @bp.post("")
@@ -175,9 +163,8 @@ def create() -> Response:
         collection_id = create_collection(current_kb().store, name,
                                           owner=user.username if user else None)
     except CollectionError as error:
-        page = render_template("collections.html", error=str(error), name=name[:200],
-                               collections=list_collections(
-                                   current_kb().store, include_restricted=can_see_restricted()))
+        page = render_template("collections/collections.html", error=str(error), name=name[:200],
+                               collections=reader().collections())
         return make_response(page, 400)
     session[SESSION_TARGET] = collection_id
     flash("Collection started. Add passages to it from the search results, a document or the "
@@ -190,8 +177,8 @@ def show(collection_id: int) -> str:
     """A collection's passages in order, with notes, citations and the forms that change them."""
     collection = collection_or_404(collection_id)
     back = request.args.get("back")
-    items = collection.visible_items(can_see_restricted())
-    return render_template("collection.html", collection=collection, items=items,
+    items = reader().items(collection)
+    return render_template("collections/collection.html", collection=collection, items=items,
                            lead_choices=_lead_choices(items),
                            back=safe_next(back) if back else None, message=None,
                            is_target=(collection_target() or Target(0, "")).id == collection.id)
@@ -224,7 +211,7 @@ def delete(collection_id: int) -> Response:
     """Delete a collection: only by someone who may change it and can see all of its items
     (nobody deletes passages they cannot see)."""
     collection = _changeable(collection_id)
-    if len(collection.visible_items(can_see_restricted())) != len(collection.items):
+    if len(reader().items(collection)) != len(collection.items):
         abort(403, description="This collection holds passages you may not see, so you cannot "
                                "delete it; an administrator can.")
     delete_collection(current_kb().store, collection.id)
@@ -244,13 +231,11 @@ def choose_target(collection_id: int) -> Response:
 # -- items ------------------------------------------------------------------------------
 def _passage_to_add(passage_id: str) -> tuple[Passage, Document]:
     """The passage a form names, and its document, or a 404 (for restricted ones too)."""
-    kb = current_kb()
-    found = kb.store.passages(passage_ids=[int(passage_id)]) if _is_id(passage_id) else []
-    document = kb.store.document(found[0].document_id) if found else None
-    if document is None or (document.meta.restricted and not can_see_restricted()):
+    found = reader().passage(int(passage_id)) if _is_id(passage_id) else None
+    if found is None:
         # A hidden passage and a missing one get the same answer: nothing tells them apart.
         abort(404, description="There is no such passage.")
-    return found[0], document
+    return found
 
 
 def _add(passage: Passage, document: Document, chosen: Target | None) -> tuple[Target, bool]:
@@ -287,7 +272,7 @@ def add_item() -> Response:
     else:
         target, already = _add(passage, document, None)
     if wants_partial():
-        page = render_template("partials/added_to_collection.html", already=already,
+        page = render_template("collections/added_to_collection.html", already=already,
                                target=target, document=document)
         return vary_on_htmx(make_response(page))
     return _added(document, target, already, request.form.get("next", ""))
@@ -308,12 +293,11 @@ def pending_addition(args: Mapping[str, str]) -> tuple[str, dict[str, str]] | No
     """What a sign-in page asked to add a passage is for (said on the page), and the fields
     that carry the passage through signing in; None when it names no passage one may see."""
     passage_id = args.get("add", "")
-    found = current_kb().store.passages(passage_ids=[int(passage_id)]) \
-        if _is_id(passage_id) else []
-    document = current_kb().store.document(found[0].document_id) if found else None
-    if document is None or (document.meta.restricted and not can_see_restricted()):
+    found = reader().passage(int(passage_id)) if _is_id(passage_id) else None
+    if found is None:
         return None
-    place = pages_label(found[0])
+    passage, document = found
+    place = pages_label(passage)
     return (f"Sign in to add the passage{f' on {place}' if place else ''} of "
             f"“{document.meta.title}” to a collection.", {"add": passage_id})
 
@@ -322,8 +306,8 @@ def _changed(collection_id: int, message: str, item_id: int | None = None) -> Re
     """After a change to the items: the items again (htmx) or the collection's page."""
     if wants_partial():
         collection = collection_or_404(collection_id)
-        page = render_template("partials/collection_items.html", collection=collection,
-                               items=collection.visible_items(can_see_restricted()),
+        page = render_template("collections/items.html", collection=collection,
+                               items=reader().items(collection),
                                message=message, swapped=True)
         return vary_on_htmx(make_response(page))
     flash(message)
@@ -346,8 +330,7 @@ def move(collection_id: int, item_id: int) -> Response:
     direction = request.form.get("direction", "")
     if direction not in MOVES:
         abort(400, description="Choose whether to move the passage up or down.")
-    move_item(current_kb().store, item.id, MOVES[direction],
-              include_restricted=can_see_restricted())
+    reader().move_item(item.id, MOVES[direction])
     return _changed(collection_id, f"Passage moved {direction}.", item.id)
 
 
@@ -369,9 +352,9 @@ def _pack(collection: Collection) -> TrainingPack:
     """The collection as a training pack, for whoever is asking: linked to the reports, and
     authored by the trainer signed in, else the partnership running the service."""
     user = signed_in_user()
-    return training_pack(current_kb(), collection, include_restricted=can_see_restricted(),
-                         link=_report_link, author=user.username if user else
-                         current_kb().settings.partnership)
+    view = reader()
+    return view.training_pack(collection, link=_report_link, author=user.username if user else
+                              view.settings.partnership)
 
 
 @bp.post("/<int:collection_id>/grouping")

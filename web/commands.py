@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kb.command_line import EXIT_OK, AddCommand, UsageError, settings_of
 from kb.settings import DataDirError, Settings
 from kb.store import ReadOnlyError
 from kb.taxonomy import TaxonomyError
+from web import create_app
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: Builds the app ``kb serve`` serves, from its settings.
+AppFactory = Callable[[Settings], "Flask"]
 
 
 def serve_settings(args: argparse.Namespace) -> Settings:
@@ -21,20 +30,20 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from web import create_app
-
     try:
-        app = create_app(serve_settings(args))
+        app = args.app_factory(serve_settings(args))
     except (TaxonomyError, DataDirError, ReadOnlyError) as error:
         raise UsageError(str(error)) from None
     app.run(host=args.host, port=args.port, threaded=True)
     return EXIT_OK
 
 
-def add_commands(command: AddCommand) -> None:
-    """Add the web app's command to the ``kb`` program."""
+def add_commands(command: AddCommand, app_factory: AppFactory = create_app) -> None:
+    """Add the web app's command to the ``kb`` program; ``kb serve`` serves what
+    ``app_factory`` builds (the program's entry point gives the app with every part)."""
     sub = command("serve", cmd_serve,
                   "Serve the web app (for local use; see the README to deploy it).")
+    sub.set_defaults(app_factory=app_factory)
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=5000)
     sub.add_argument("--require-sign-in", action="store_true",

@@ -7,9 +7,6 @@ change is refused with a message, never half made.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from flask import (
     Blueprint, Response, abort, current_app, flash, jsonify, make_response, redirect,
     render_template, request, url_for,
@@ -17,15 +14,15 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import ServiceUnavailable
 
-from kb.accounts import User
 from kb.lock import DataLock, IndexerBusy
 from kb.model import MODEL_EVIDENCE, Passage
 from kb.taxonomy import Theme
-from web.knowledge import (
-    can_see_restricted, current_kb, signed_in_user, visible_document, visible_passage,
-)
+from web.htmx import vary_on_htmx, wants_partial
+from web.knowledge import current_kb, current_retrain, user_allowed, visible_document, visible_passage
 from web.presentation import passage_anchor
-from web.search import vary_on_htmx, wants_partial
+from web.review_queue import (
+    ONLY_CURATORS, QUEUE_PAGE_SIZE, model_state, queue_answer, queue_items, queue_page,
+)
 from web.security import http_error
 
 bp = Blueprint("curation", __name__, url_prefix="/documents")
@@ -37,14 +34,6 @@ ACTIONS = ("confirm", "remove", "add")
 #: (Flask setting ``WRITE_WAIT_SECONDS``).
 WRITE_WAIT_SECONDS = 5.0
 _DONE = {"confirm": "confirmed", "remove": "removed", "add": "added"}
-
-
-def _user(allowed: Callable[[User], bool], refusal: str) -> User:
-    """The signed-in user when ``allowed``, else a 403 saying ``refusal``."""
-    user = signed_in_user()
-    if user is None or not allowed(user):
-        abort(403, description=refusal)
-    return user
 
 
 def _writing() -> DataLock:
@@ -64,7 +53,7 @@ def _busy(error: IndexerBusy) -> tuple[Response | str, int]:
 @bp.post("/<int:document_id>/passages/<int:passage_id>/themes")
 def curate(document_id: int, passage_id: int) -> Response:
     """Confirm, remove or add one theme on one passage (htmx: the passage's themes come back)."""
-    user = _user(lambda u: u.can_curate, "Only curators can change the themes of a passage.")
+    user = user_allowed(lambda u: u.can_curate, "Only curators can change the themes of a passage.")
     document = visible_document(document_id)
     passage = visible_passage(document, passage_id)
     kb = current_kb()
@@ -78,7 +67,7 @@ def curate(document_id: int, passage_id: int) -> Response:
         kb.sync_index()
     message = f"“{kb.taxonomy.label(theme)}” {_DONE[action]}."
     if wants_partial():
-        page = render_template("partials/passage_themes.html", document=document,
+        page = render_template("documents/passage_themes.html", document=document,
                                passage=visible_passage(document, passage_id), message=message,
                                curation_open=True)
         return vary_on_htmx(make_response(page))
@@ -92,7 +81,7 @@ def curate(document_id: int, passage_id: int) -> Response:
 @bp.post("/<int:document_id>/restriction")
 def restrict(document_id: int) -> Response:
     """Restrict a document to people with access, or open it to everyone again."""
-    _user(lambda u: u.is_admin, "Only an administrator can restrict or open documents.")
+    user_allowed(lambda u: u.is_admin, "Only an administrator can restrict or open documents.")
     document = visible_document(document_id)
     choice = request.form.get("restricted", "")
     if choice not in ("yes", "no"):
@@ -106,94 +95,37 @@ def restrict(document_id: int) -> Response:
     return redirect(url_for("documents.show", document_id=document.id), code=303)
 
 
-QUEUE_PAGE_SIZE = 25
-
-
-@dataclass
-class QueueItem:
-    """One theme on one passage that the tagger is unsure of, for a curator to decide."""
-
-    passage: Passage
-    document_id: int
-    title: str
-    theme: str
-    rule_score: float
-    model_score: float | None
-    tagged: bool
-    disagree: bool
-
-    def to_dict(self) -> dict:
-        return {"passage_id": self.passage.id, "document_id": self.document_id, "title": self.title,
-                "theme": self.theme, "tagged": self.tagged, "rule_score": self.rule_score,
-                "model_score": self.model_score, "rules_and_model_disagree": self.disagree,
-                "text": self.passage.text, "evidence": self.passage.evidence.get(self.theme, []),
-                "page": self.passage.page_start}
-
-
-def model_state() -> dict:
-    """When the theme model was last trained, on how many examples (and how many from
-    curators), and how many curators' decisions have been made since."""
-    store = current_kb().store
-    state = store.tagger_state()
-    trained_at = state.get("model_trained_at")
-    return {"trained_at": trained_at, "examples": int(state.get("model_examples", 0)),
-            "curator_examples": int(state.get("model_curator_examples", 0)),
-            "decisions_since": store.curation_count(since=trained_at)}
-
-
-def queue_items(page: int) -> list[QueueItem]:
-    """The page's themes in doubt, least sure first (see ``Store.doubtful_judgements``)."""
-    kb = current_kb()
-    state = kb.store.tagger_state()
-    rows = kb.store.doubtful_judgements(
-        float(kb.taxonomy.scoring.get("threshold", 1.0)), float(state.get("model_threshold", 0.5)),
-        limit=QUEUE_PAGE_SIZE + 1, offset=(page - 1) * QUEUE_PAGE_SIZE,
-        include_restricted=can_see_restricted())
-    passages = {p.id: p for p in kb.store.passages(passage_ids=[row["passage_id"] for row in rows])}
-    return [QueueItem(passages[row["passage_id"]], row["document_id"], row["title"], row["theme_id"],
-                      row["rule_score"], row["model_score"], bool(row["tagged"]), bool(row["disagree"]))
-            for row in rows if row["passage_id"] in passages and row["theme_id"] in kb.taxonomy.ids]
-
-
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @queue_bp.get("/queue")
 def queue() -> str:
     """The passages where the tagger is least sure, for curators to confirm or correct."""
-    user = _user(lambda u: u.can_curate, "Only curators can review the tagger's themes.")
-    page = _page()
+    user = user_allowed(lambda u: u.can_curate, ONLY_CURATORS)
+    page = queue_page()
     items = queue_items(page)
-    return render_template("curation_queue.html", items=items[:QUEUE_PAGE_SIZE], page=page,
+    return render_template("curation/curation_queue.html", items=items[:QUEUE_PAGE_SIZE], page=page,
                            per_page=QUEUE_PAGE_SIZE,
-                           has_next=len(items) > QUEUE_PAGE_SIZE, model=model_state(), user=user)
+                           has_next=len(items) > QUEUE_PAGE_SIZE, model=model_state(), user=user,
+                           can_retrain=current_retrain() is not None)
 
 
 @queue_bp.get("/queue.json")
 def queue_json() -> Response:
     """The review queue as JSON, with the model's state."""
-    _user(lambda u: u.can_curate, "Only curators can review the tagger's themes.")
-    page = _page()
-    items = queue_items(page)
-    return jsonify({"model": model_state(), "page": page, "has_next": len(items) > QUEUE_PAGE_SIZE,
-                    "items": [item.to_dict() for item in items[:QUEUE_PAGE_SIZE]]})
+    return jsonify(queue_answer())
 
 
 @queue_bp.post("/retrain")
 def retrain_now() -> Response:
     """Train the theme model again with every curator decision, and re-tag every passage."""
-    from indexer.retag import retrain
-
-    _user(lambda u: u.is_admin, "Only an administrator can retrain the theme model.")
-    kb = current_kb()
+    user_allowed(lambda u: u.is_admin, "Only an administrator can retrain the theme model.")
+    retrain = current_retrain()
+    if retrain is None:
+        abort(503, description="This server cannot retrain the theme model: run `kb retrain` "
+                               "on the machine that holds the data.")
     with _writing():
-        model, count = retrain(kb)
-    flash(f"The theme model was trained again on {model.info['examples']} examples "
-          f"({model.info['curator_examples']} from curators' decisions); {count} passages were re-tagged.")
+        count = retrain(current_kb())
+    model = model_state()
+    flash(f"The theme model was trained again on {model['examples']} examples "
+          f"({model['curator_examples']} from curators' decisions); {count} passages were re-tagged.")
     return redirect(url_for("curation_queue.queue"), code=303)
 
 

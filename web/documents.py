@@ -1,21 +1,17 @@
-"""Reading one document: its profile and passages, its original file, passages like one of its own."""
+"""The catalogue of reports, and reading one document: its profile and passages, its original
+file, passages like one of its own."""
 from __future__ import annotations
 
 import mimetypes
 from urllib.parse import urlencode
 
-from flask import (
-    Blueprint, Response, abort, make_response, render_template, request, send_file, url_for,
-)
+from flask import Blueprint, Response, abort, make_response, render_template, send_file, url_for
 
-from kb.catalogue import CATALOGUE_SORTS, CatalogueRequest, catalogue
-from kb.search import MAX_QUERY_CHARS, SearchRequest, SearchRequestError
-from web.knowledge import (
-    can_see_restricted, current_kb, recommendations, similar_passages, theme_profile, visible_document,
-    visible_passage,
-)
-from web.presentation import active_filters
-from web.search import typed_years, vary_on_htmx, wants_partial, without_year_range
+from kb.catalogue import CATALOGUE_SORTS, CatalogueRequest
+from kb.search import SearchRequest
+from web.htmx import vary_on_htmx, wants_partial
+from web.knowledge import reader, recommendations, visible_document, visible_passage
+from web.lists import list_page
 from web.security import ORIGINAL_HTML_POLICY
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -45,51 +41,31 @@ def catalogue_export_url(found: CatalogueRequest, endpoint: str) -> str:
 @bp.get("")
 def index() -> Response:
     """The catalogue: every report with its metadata and top themes, filtered, sorted, paged."""
-    template = "partials/catalogue_swap.html" if wants_partial() else "catalogue.html"
-    try:
-        found_request = CatalogueRequest.from_params(request.args)
-    except SearchRequestError as error:
-        without_years = without_year_range(error)
-        typed = CatalogueRequest(without_years or SearchRequest(
-            q=request.args.get("q", "")[:MAX_QUERY_CHARS]))
-        response = catalogue(current_kb(), typed, include_restricted=can_see_restricted()) \
-            if without_years else None
-        page = render_template(template, search=typed.search, request_=typed, response=response,
-                               error=str(error), error_field=error.field,
-                               typed_years=typed_years(), filters=[], sorts=CATALOGUE_SORTS)
-        return vary_on_htmx(make_response(page, 400))
-    found = catalogue(current_kb(), found_request, include_restricted=can_see_restricted())
-    found_request = found.request
-    labels = {facet: {count.value: count.label for count in counts}
-              for facet, counts in found.facets.items()}
-    page = render_template(
-        template, search=found_request.search, request_=found_request, response=found, error=None,
-        sorts=CATALOGUE_SORTS,
-        filters=active_filters(found_request.search, labels, url=lambda search, **changes:
-                               catalogue_url(CatalogueRequest(search, found_request.sort),
-                                             **changes)))
-    response = vary_on_htmx(make_response(page))
-    if found.page_asked is not None and wants_partial():
-        response.headers["HX-Push-Url"] = catalogue_url(found_request)
-    return response
+    return list_page(
+        "documents/catalogue.html", CatalogueRequest.from_params, reader().catalogue,
+        catalogue_url, blank=lambda words: CatalogueRequest(SearchRequest(q=words)),
+        search_of=lambda asked: asked.search,
+        with_search=lambda asked, search: CatalogueRequest(search, asked.sort), paged=False,
+        context=lambda found: {"sorts": CATALOGUE_SORTS})
 
 
 @bp.get("/<int:document_id>")
 def show(document_id: int) -> str:
     """Metadata, theme profile, recommendations and every passage in order."""
     document = visible_document(document_id)
-    passages = current_kb().store.passages(document_id=document.id)
-    return render_template("document.html", document=document, passages=passages,
-                           profile=theme_profile(document, passages),
+    view = reader()
+    passages = view.passages(document)
+    return render_template("documents/document.html", document=document, passages=passages,
+                           profile=view.theme_profile(passages),
                            recommendations=recommendations(passages),
-                           has_file=current_kb().original_file(document).is_file())
+                           has_file=view.original_file(document).is_file())
 
 
 @bp.get("/<int:document_id>/file")
 def original_file(document_id: int) -> Response:
     """The kept original report, shown inline; located by document id only."""
     document = visible_document(document_id)
-    path = current_kb().original_file(document)
+    path = reader().original_file(document)
     if not path.is_file():
         abort(404, description="The original file of this document is not available.")
     suffix = path.suffix.lower()
@@ -109,9 +85,9 @@ def similar(document_id: int, passage_id: int) -> Response:
     """Passages in other documents like this one (a partial for htmx, else a page)."""
     document = visible_document(document_id)
     passage = visible_passage(document, passage_id)
-    template = "partials/similar.html" if wants_partial() else "similar.html"
+    template = "documents/similar_list.html" if wants_partial() else "documents/similar.html"
     page = render_template(template, document=document, passage=passage,
-                           results=similar_passages(passage))
+                           results=reader().similar_passages(passage))
     return vary_on_htmx(make_response(page))
 
 

@@ -1,17 +1,19 @@
-"""Helpers the templates use to build links and readable labels."""
+"""Helpers the templates and views use to build links (to pages, their JSON and CSV twins and
+where to go after signing in) and readable labels."""
 from __future__ import annotations
 
 import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, url_for
 
 from kb.model import KIND_LABELS, Document, Passage
 from kb.facets import FACET_LABELS, FACET_PARAMS, SCOPE_LABELS, TYPE_LABELS
 from kb.search import SearchRequest
+from kb.trends import TrendCell, TrendFilters
 from web.knowledge import current_kb
 
 HTMX_VERSION = "2.0.11"
@@ -21,6 +23,41 @@ def search_url(search: SearchRequest, **changes: object) -> str:
     """The search page's URL for ``search`` with ``changes`` applied."""
     params = search.to_params(**changes)
     return url_for("search.search") + ("?" + urlencode(params) if params else "")
+
+
+def register_url(search: SearchRequest, **changes: object) -> str:
+    """The recommendations register's URL for ``search`` with ``changes`` applied."""
+    params = search.to_params(**changes)
+    return url_for("recommendations.index") + ("?" + urlencode(params) if params else "")
+
+
+def filter_params(filters: TrendFilters) -> list[tuple[str, str]]:
+    """URL parameters for trend ``filters``."""
+    return SearchRequest(kind=filters.kind, publisher=filters.publisher, scope=filters.scope,
+                         area=filters.area, year_from=filters.year_from,
+                         year_to=filters.year_to).to_params()
+
+
+def trends_url(endpoint: str, filters: TrendFilters, **values: object) -> str:
+    """The address of ``endpoint`` (a trends page or its CSV or JSON twin) under ``filters``."""
+    params = filter_params(filters)
+    return url_for(endpoint, **values) + ("?" + urlencode(params) if params else "")
+
+
+def cell_link(filters: TrendFilters) -> Callable[[TrendCell], str]:
+    """A function giving, for a cell counted under ``filters``, the search behind its count."""
+    def link(cell: TrendCell) -> str:
+        return search_url(filters.search(cell.theme_id, cell.year, cell.scope))
+    return link
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site, else the search page (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("search.search")
 
 
 def toggle_url(search: SearchRequest, facet: str, value: str) -> str:
@@ -131,7 +168,7 @@ def our_area() -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         our_area=our_area,
-        search_url=search_url, theme_filter_url=theme_filter_url, theme_search_url=theme_search_url,
+        search_url=search_url, register_url=register_url, theme_filter_url=theme_filter_url, theme_search_url=theme_search_url,
         clear_filters_url=clear_filters_url, csv_url=csv_url, dom_id=dom_id,
         pages_label=pages_label, passage_anchor=passage_anchor, page_link=page_link,
         document_kind=document_kind, theme_label=theme_label, FACET_LABELS=FACET_LABELS,

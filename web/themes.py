@@ -6,56 +6,47 @@ from datetime import date
 from flask import Blueprint, abort, render_template
 
 from kb.facets import SCOPE_LABELS
-from kb.trends import most_common, recurrence, repeated_national_learning, theme_trends
 from web.charts import line_charts
-from web.knowledge import can_see_restricted, current_kb, theme_overview
-from web.presentation import theme_label
-from web.trends import cell_link
+from web.knowledge import BRIEFING_POINTS, TOP_PASSAGES, reader
+from web.presentation import cell_link, theme_label
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
-
-TOP_PASSAGES = 8
-BRIEFING_POINTS = 3  # findings, and recommendations, in a briefing
 
 
 @bp.get("")
 def index() -> str:
     """Every theme with how many documents and passages carry it."""
-    return render_template("themes.html", themes=current_kb().taxonomy.themes,
-                           counts=theme_overview().counts)
+    view = reader()
+    return render_template("themes/themes.html", themes=view.taxonomy.themes,
+                           counts=view.theme_counts())
 
 
 @bp.get("/<theme_id>")
 def show(theme_id: str) -> str:
     """A theme's definition, its spread over local and national reviews, its best passages."""
-    taxonomy = current_kb().taxonomy
-    if theme_id not in taxonomy.ids:
+    view = reader()
+    if theme_id not in view.taxonomy.ids:
         abort(404, description="There is no such theme.")
-    theme = taxonomy.get(theme_id)
-    overview = theme_overview(top=TOP_PASSAGES)
-    return render_template("theme.html", theme=theme, counts=overview.counts[theme.id],
-                           passages=overview.top_passages[theme.id])
+    return render_template("themes/theme.html", theme=view.taxonomy.get(theme_id),
+                           counts=view.theme_counts()[theme_id],
+                           passages=view.best_passages(theme_id, TOP_PASSAGES))
 
 
 @bp.get("/<theme_id>/briefing")
 def briefing(theme_id: str) -> str:
     """One printable page on a theme for a board: counts by year, local against national,
     the most common findings and recommendations, with citations."""
-    kb = current_kb()
-    if theme_id not in kb.taxonomy.ids:
+    view = reader()
+    if theme_id not in view.taxonomy.ids:
         abort(404, description="There is no such theme.")
-    include_restricted = can_see_restricted()
-    trends = theme_trends(kb, include_restricted=include_restricted)
+    trends = view.theme_trends()
     link = cell_link(trends.filters)
     return render_template(
-        "briefing.html", theme=kb.taxonomy.get(theme_id), trends=trends, link=link,
+        "themes/briefing.html", theme=view.taxonomy.get(theme_id), trends=trends, link=link,
         today=date.today(),
-        recurrence=next(r for r in recurrence(kb, include_restricted=include_restricted)
-                        if r.theme_id == theme_id),
+        recurrence=next(r for r in view.recurrence() if r.theme_id == theme_id),
         chart=line_charts(trends, "documents", theme_label, link, SCOPE_LABELS,
                           theme_ids=[theme_id])[0],
-        findings=most_common(kb, theme_id, "finding", limit=BRIEFING_POINTS,
-                             include_restricted=include_restricted),
-        recommendations=most_common(kb, theme_id, "recommendation", limit=BRIEFING_POINTS,
-                                    include_restricted=include_restricted),
-        repeats=repeated_national_learning(kb, theme_id, include_restricted=include_restricted))
+        findings=view.most_common(theme_id, "finding", limit=BRIEFING_POINTS),
+        recommendations=view.most_common(theme_id, "recommendation", limit=BRIEFING_POINTS),
+        repeats=view.repeated_national_learning(theme_id))

@@ -16,12 +16,9 @@ from collections.abc import Sequence
 from flask import Flask
 
 from kb.base import KnowledgeBase
-from kb.recommendations import made_before, search_recommendations
 from kb.search import SearchRequest
 from kb.similarity import data_version
-from kb.trends import most_common, repeated_national_learning
-from web.knowledge import KB_EXTENSION
-from web.themes import BRIEFING_POINTS
+from web.knowledge import BRIEFING_POINTS, KB_EXTENSION
 
 RECHECK_SECONDS = 30.0
 WARMING = "kb_warming"  # the extension key of the event that stops warming  # how often the data is checked for changes to warm again
@@ -29,26 +26,26 @@ WARMING = "kb_warming"  # the extension key of the event that stops warming  # h
 log = logging.getLogger(__name__)
 
 
-def warm(kb: KnowledgeBase, include_restricted: bool = False,
-         stop: threading.Event | None = None, theme_ids: Sequence[str] | None = None) -> None:
+def warm(kb: KnowledgeBase, stop: threading.Event | None = None,
+         theme_ids: Sequence[str] | None = None) -> None:
     """Compute what the recommendations register's first page, each theme's recurrence page
-    and each briefing need (every theme, or ``theme_ids``), for visitors who may, or may not,
-    see restricted documents; ``stop`` ends it between steps."""
+    and each briefing need (every theme, or ``theme_ids``), for visitors who are not signed
+    in; ``stop`` ends it between steps."""
+    view = kb.for_reader(None)
+
     def stopped() -> bool:
         return stop is not None and stop.is_set()
 
     def register() -> None:
-        response = search_recommendations(kb, SearchRequest(), include_restricted=include_restricted)
-        for result in response.results:
-            made_before(kb, result.passage, result.document, include_restricted=include_restricted)
+        for result in view.search_recommendations(SearchRequest()).results:
+            view.made_before(result.passage, result.document)
 
     def recurrence_page(theme_id: str) -> None:
-        repeated_national_learning(kb, theme_id, include_restricted=include_restricted)
+        view.repeated_national_learning(theme_id)
 
     def briefing(theme_id: str) -> None:
         for passage_type in ("finding", "recommendation"):
-            most_common(kb, theme_id, passage_type, limit=BRIEFING_POINTS,
-                        include_restricted=include_restricted)
+            view.most_common(theme_id, passage_type, limit=BRIEFING_POINTS)
 
     # The register and the recurrence pages first (the slowest first visits), then briefings.
     steps = [register] + [lambda theme_id=theme_id, page=page: page(theme_id)

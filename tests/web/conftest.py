@@ -11,9 +11,8 @@ from flask.testing import FlaskClient
 
 from kb.base import KnowledgeBase
 from kb.settings import Settings
-from web import create_app
-from web.knowledge import KB_EXTENSION
-from web.warm import WARMING
+from cli import create_app
+from web import close_app
 
 HOSTILE_REPORT = """\
 # Review of <script>alert(2)</script> Child Z
@@ -43,19 +42,24 @@ def make_app(data_dir: Path, config: dict | None = None, **settings: object) -> 
                       **{"TESTING": True, **(config or {})})
 
 
-def close_app(app: Flask) -> None:
-    warming = app.extensions.get(WARMING)
-    if warming is not None:  # an app made as served (TESTING off) warms in the background
-        warming.stop()
-    app.extensions[KB_EXTENSION].close()
+def opened(data_dir: Path) -> Iterator[KnowledgeBase]:
+    """The knowledge base in ``data_dir``, opened apart from any app serving it: the data a
+    test compares the app's answers with, or prepares before asking."""
+    with KnowledgeBase(Settings(data_dir=data_dir)) as kb:
+        yield kb
 
 
 @pytest.fixture(scope="session")
-def app(corpus_data: Path) -> Iterator[Flask]:
-    """The application over the indexed sample corpus (read-only)."""
-    application = make_app(corpus_data)
-    yield application
-    close_app(application)
+def app(corpus_data: Path) -> Flask:
+    """The application over the indexed sample corpus (read-only; it closes its knowledge
+    base when the tests end)."""
+    return make_app(corpus_data)
+
+
+@pytest.fixture(scope="session")
+def corpus(corpus_data: Path) -> Iterator[KnowledgeBase]:
+    """The sample corpus ``app`` serves (see ``opened``). Do not write to it."""
+    yield from opened(corpus_data)
 
 
 @pytest.fixture
@@ -71,9 +75,15 @@ def writable_app(writable_corpus_data: Path) -> Iterator[Flask]:
     close_app(application)
 
 
+@pytest.fixture
+def writable_kb(writable_corpus_data: Path) -> Iterator[KnowledgeBase]:
+    """The data ``writable_app`` serves (see ``opened``)."""
+    yield from opened(writable_corpus_data)
+
+
 @pytest.fixture(scope="session")
-def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The application over one Markdown report full of markup and a spreadsheet formula."""
+def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Markdown report full of markup and a spreadsheet formula, indexed."""
     from indexer.ingest import ingest
 
     source = tmp_path_factory.mktemp("hostile-corpus")
@@ -82,9 +92,19 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with KnowledgeBase(Settings(data_dir=data_dir)) as kb:
         report = ingest(kb, [source])
     assert not report.failed, report.failed
-    application = make_app(data_dir)
-    yield application
-    close_app(application)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def hostile_app(hostile_data: Path) -> Flask:
+    """The application over ``hostile_data``."""
+    return make_app(hostile_data)
+
+
+@pytest.fixture(scope="session")
+def hostile_kb(hostile_data: Path) -> Iterator[KnowledgeBase]:
+    """The data ``hostile_app`` serves (see ``opened``)."""
+    yield from opened(hostile_data)
 
 
 
@@ -153,19 +173,35 @@ def access_data(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def access_app(access_data: Path) -> Iterator[Flask]:
+def access_app(access_data: Path) -> Flask:
     """The application over ``access_data`` (read-only)."""
-    application = make_app(access_data)
+    return make_app(access_data)
+
+
+@pytest.fixture(scope="session")
+def access_kb(access_data: Path) -> Iterator[KnowledgeBase]:
+    """The data ``access_app`` serves (see ``opened``). Do not write to it."""
+    yield from opened(access_data)
+
+
+@pytest.fixture
+def access_copy_data(access_data: Path, tmp_path: Path) -> Path:
+    """A copy of ``access_data`` that a test may change."""
+    copy = tmp_path / "data"
+    shutil.copytree(access_data, copy)
+    return copy
+
+
+@pytest.fixture
+def access_app_copy(access_copy_data: Path) -> Iterator[Flask]:
+    """The app over ``access_copy_data`` (curators' decisions, retraining), answering at once
+    when a write would wait for an indexer."""
+    application = make_app(access_copy_data, config={"WRITE_WAIT_SECONDS": 0.2})
     yield application
     close_app(application)
 
 
 @pytest.fixture
-def access_app_copy(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
-    """The app over a copy of ``access_data`` that a test may change (curators' decisions,
-    retraining), answering at once when a write would wait for an indexer."""
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy, config={"WRITE_WAIT_SECONDS": 0.2})
-    yield application
-    close_app(application)
+def access_copy_kb(access_copy_data: Path) -> Iterator[KnowledgeBase]:
+    """The data ``access_app_copy`` serves (see ``opened``)."""
+    yield from opened(access_copy_data)

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from kb.base import KnowledgeBase
 from kb.model import Document, Passage
 from tests.web.conftest import PASSWORD, SECRET, SECRET_SPELLING
-from tests.web.pages import kb_of, sign_in, soup
+from tests.web.pages import sign_in, soup
 
 PUBLISHER = "Quokkashire"
 #: Words of the restricted report that no visitor types (they type SECRET, or a misspelling).
@@ -47,17 +47,17 @@ def client_for(access_app: Flask) -> Callable[[str], FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def secret(access_app: Flask) -> tuple[Document, list[Passage]]:
+def secret(access_kb: KnowledgeBase) -> tuple[Document, list[Passage]]:
     """The restricted report and its passages."""
-    kb = kb_of(access_app)
+    kb = access_kb
     document = next(d for d in kb.store.documents() if d.meta.restricted)
     return document, kb.store.passages(document_id=document.id)
 
 
 @pytest.fixture(scope="module")
-def twin(access_app: Flask, secret) -> Passage:
+def twin(access_kb: KnowledgeBase, secret) -> Passage:
     """The open passage the restricted report repeats, word for word."""
-    kb = kb_of(access_app)
+    kb = access_kb
     return next(p for p in kb.store.passages() if p.document_id != secret[0].id
                 and p.text in secret[1][0].text)
 
@@ -66,10 +66,11 @@ def _leaks(text: str) -> bool:
     return any(marker in text for marker in MARKERS)
 
 
-def test_the_restricted_report_is_in_the_store_and_the_index(access_app: Flask, secret) -> None:
+def test_the_restricted_report_is_in_the_store_and_the_index(
+        access_kb: KnowledgeBase, secret) -> None:
     document, passages = secret
     assert document.meta.restricted and any(SECRET in p.text for p in passages)
-    assert {p.id for p in passages} <= kb_of(access_app).indexed_passage_ids()
+    assert {p.id for p in passages} <= access_kb.indexed_passage_ids()
 
 
 # -- search results, facets, suggestions ---------------------------------------------
@@ -112,7 +113,8 @@ def test_facet_counts_differ_by_exactly_the_restricted_passages(client_for, secr
 
 
 @pytest.mark.parametrize("who", BLIND + SIGHTED)
-def test_did_you_mean_never_offers_a_word_only_restricted_passages_hold(client_for, who: str) -> None:
+def test_did_you_mean_never_offers_a_word_only_restricted_passages_hold(
+        client_for, who: str) -> None:
     misspelt = SECRET_SPELLING[:-2] + SECRET_SPELLING[-1]  # "quokkaflowr"
     client = client_for(who)
     found = client.get("/api/search", query_string={"q": misspelt}).get_json()
@@ -163,9 +165,9 @@ def _expected_theme_counts(kb: KnowledgeBase, include_restricted: bool) -> dict[
 
 
 @pytest.mark.parametrize("who", BLIND + SIGHTED)
-def test_theme_counts_pages_and_api(client_for, who: str, access_app: Flask, secret) -> None:
+def test_theme_counts_pages_and_api(client_for, who: str, access_kb: KnowledgeBase, secret) -> None:
     client = client_for(who)
-    expected = _expected_theme_counts(kb_of(access_app), include_restricted=who in SIGHTED)
+    expected = _expected_theme_counts(access_kb, include_restricted=who in SIGHTED)
     listed = client.get("/api/themes").get_json()["themes"]
     assert {t["id"]: t["passages"] for t in listed} == expected
     rows = soup(client.get("/themes")).find("table", class_="themes-table").tbody("tr")
@@ -212,11 +214,10 @@ def test_csv_download(client_for, who: str) -> None:
 
 
 # -- every address of the app ------------------------------------------------------------
-def _addresses(app: Flask, secret, twin: Passage) -> list[str]:
+def _addresses(app: Flask, kb: KnowledgeBase, secret, twin: Passage) -> list[str]:
     """Every GET route of the app, with ids of the restricted report and of its open twin, and
     with and without a search for the restricted word."""
     document, passages = secret
-    kb = kb_of(app)
     values = {
         "document_id": [document.id, twin.document_id],
         "passage_id": [passages[0].id, twin.id],
@@ -239,9 +240,10 @@ def _addresses(app: Flask, secret, twin: Passage) -> list[str]:
 
 @pytest.mark.parametrize("who", BLIND)
 def test_no_address_of_the_app_shows_the_restricted_report(
-        client_for, who: str, access_app: Flask, secret, twin: Passage) -> None:
+        client_for, who: str, access_app: Flask, access_kb: KnowledgeBase, secret,
+        twin: Passage) -> None:
     client = client_for(who)
-    addresses = _addresses(access_app, secret, twin)
+    addresses = _addresses(access_app, access_kb, secret, twin)
     assert len(addresses) >= 40
     for address in addresses:
         response = client.get(address)
@@ -250,9 +252,9 @@ def test_no_address_of_the_app_shows_the_restricted_report(
 
 
 def test_the_sweep_does_find_the_report_for_those_with_access(
-        client_for, access_app: Flask, secret, twin: Passage) -> None:
+        client_for, access_app: Flask, access_kb: KnowledgeBase, secret, twin: Passage) -> None:
     client = client_for("reader")
-    seen = [address for address in _addresses(access_app, secret, twin)
+    seen = [address for address in _addresses(access_app, access_kb, secret, twin)
             if PUBLISHER in client.get(address).get_data().decode("utf-8", "replace")]
     assert len(seen) >= 5, seen
 

@@ -1,7 +1,6 @@
 """Signing in and out, the session cookie, and the setting that requires sign-in for everything."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from flask import Flask
 
 from kb.accounts import remove_user
 from tests.web.conftest import PASSWORD, close_app, make_app
-from tests.web.pages import csrf_token, kb_of, sign_in, soup
+from tests.web.pages import csrf_token, sign_in, soup
 
 
 def _cookie_header(response) -> str:
@@ -82,21 +81,12 @@ def test_signing_out_needs_a_post_with_the_token(access_app: Flask) -> None:
     assert "Signed in as" not in client.get("/").get_data(as_text=True)
 
 
-@pytest.fixture
-def own_app(access_data: Path, tmp_path: Path) -> Iterator[Flask]:
-    """The app over a private copy of ``access_data``, for tests that change accounts."""
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy)
-    yield application
-    close_app(application)
-
-
-def test_a_removed_account_is_signed_out_at_once(own_app: Flask) -> None:
-    client = own_app.test_client()
+def test_a_removed_account_is_signed_out_at_once(access_app_copy: Flask,
+                                                 access_copy_kb: KnowledgeBase) -> None:
+    client = access_app_copy.test_client()
     sign_in(client, "reader", PASSWORD)
     assert "Signed in as reader" in client.get("/").get_data(as_text=True)
-    remove_user(kb_of(own_app).store, "reader")
+    remove_user(access_copy_kb.store, "reader")
     assert "Signed in as" not in client.get("/").get_data(as_text=True)
 
 

@@ -8,14 +8,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from kb.base import KnowledgeBase
 from kb.search import SearchRequest
-from tests.web.pages import kb_of, soup
+from tests.web.pages import soup
 
 
-def test_api_search_is_the_search_response_as_json(client: FlaskClient, app: Flask) -> None:
+def test_api_search_is_the_search_response_as_json(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     params = [("q", "father"), ("scope", "local"), ("per_page", "5")]
     found = client.get("/api/search", query_string=params).get_json()
-    expected = kb_of(app).search(SearchRequest.from_params(MultiDict(params))).to_dict()
+    expected = corpus.search(SearchRequest.from_params(MultiDict(params))).to_dict()
     assert found == expected
     assert found["total"] > 5 and len(found["results"]) == 5
 
@@ -27,8 +29,9 @@ def test_api_errors_are_json_with_status_400(client: FlaskClient) -> None:
     assert client.get("/api/search.csv", query_string={"sort": "x"}).status_code == 400
 
 
-def test_api_document_has_metadata_profile_and_passages(client: FlaskClient, app: Flask) -> None:
-    document = next(d for d in kb_of(app).store.documents() if not d.meta.restricted)
+def test_api_document_has_metadata_profile_and_passages(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    document = next(d for d in corpus.store.documents() if not d.meta.restricted)
     found = client.get(f"/api/documents/{document.id}").get_json()
     assert found["document"]["title"] == document.meta.title
     assert found["document"]["file_url"].endswith(f"/documents/{document.id}/file")
@@ -39,9 +42,9 @@ def test_api_document_has_metadata_profile_and_passages(client: FlaskClient, app
     assert response.status_code == 404 and "error" in response.get_json()
 
 
-def test_api_themes_list_every_theme(client: FlaskClient, app: Flask) -> None:
+def test_api_themes_list_every_theme(client: FlaskClient, corpus: KnowledgeBase) -> None:
     found = client.get("/api/themes").get_json()["themes"]
-    assert [t["id"] for t in found] == list(kb_of(app).taxonomy.ids)
+    assert [t["id"] for t in found] == list(corpus.taxonomy.ids)
     assert all(t["documents_by_scope"]["local"] + t["documents_by_scope"]["national"]
                == t["documents"] for t in found)
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.pages import kb_of, soup
+from kb.base import KnowledgeBase
+from tests.web.pages import soup
 
 
 def listed(client: FlaskClient, **params: str) -> list[dict]:
@@ -17,14 +18,14 @@ def listed(client: FlaskClient, **params: str) -> list[dict]:
         "documents"]
 
 
-def theme_passages(app: Flask, document_id: int) -> Counter:
-    return Counter(theme for passage in kb_of(app).store.passages(document_id=document_id)
+def theme_passages(kb: KnowledgeBase, document_id: int) -> Counter:
+    return Counter(theme for passage in kb.store.passages(document_id=document_id)
                    for theme in passage.themes)
 
 
 def test_every_report_is_listed_with_its_metadata_and_top_themes(client: FlaskClient,
-                                                                  app: Flask) -> None:
-    documents = kb_of(app).store.documents()
+                                                                  corpus: KnowledgeBase) -> None:
+    documents = corpus.store.documents()
     found = client.get("/api/documents", query_string={"per_page": "100"}).get_json()
     assert found["total"] == len(documents) and found["sort"] == "newest"
     assert [d["id"] for d in found["documents"]] == [d.id for d in sorted(
@@ -35,7 +36,7 @@ def test_every_report_is_listed_with_its_metadata_and_top_themes(client: FlaskCl
                 entry["page_count"]) == (document.meta.title, document.meta.publisher,
                                          document.meta.year, document.meta.kind,
                                          document.meta.scope, document.page_count)
-        counts = theme_passages(app, document.id)
+        counts = theme_passages(corpus, document.id)
         top = [t["passages"] for t in entry["top_themes"]]
         assert top == sorted(counts.values(), reverse=True)[:3]
         assert all(counts[t["id"]] == t["passages"] for t in entry["top_themes"])
@@ -50,18 +51,18 @@ def test_every_report_is_listed_with_its_metadata_and_top_themes(client: FlaskCl
 
 
 def test_filters_are_the_search_pages_with_counts_of_reports(client: FlaskClient,
-                                                             app: Flask) -> None:
-    documents = kb_of(app).store.documents()
+                                                             corpus: KnowledgeBase) -> None:
+    documents = corpus.store.documents()
     local_cspr = listed(client, scope="local", kind="cspr")
     assert {d["id"] for d in local_cspr} == {d.id for d in documents
                                             if d.meta.scope == "local" and d.meta.kind == "cspr"}
     babies = listed(client, theme="babies")
     assert {d["id"] for d in babies} == {d.id for d in documents
-                                        if theme_passages(app, d.id)["babies"]}
+                                        if theme_passages(corpus, d.id)["babies"]}
     facets = client.get("/api/documents", query_string={"scope": "local"}).get_json()["facets"]
     theme_counts = {f["value"]: f["count"] for f in facets["theme"]}
     assert theme_counts["babies"] == sum(1 for d in documents if d.meta.scope == "local"
-                                         and theme_passages(app, d.id)["babies"])
+                                         and theme_passages(corpus, d.id)["babies"])
     scope_counts = {f["value"]: f["count"] for f in facets["scope"]}
     assert scope_counts == dict(Counter(d.meta.scope for d in documents)), \
         "a facet's own filter does not narrow its counts"
@@ -98,12 +99,13 @@ def test_sorting_paging_and_the_csv(client: FlaskClient, app: Flask) -> None:
     assert page.find("option", attrs={"value": "title"}).has_attr("selected")
 
 
-def test_restricted_reports_are_listed_only_for_people_with_access(access_app: Flask) -> None:
+def test_restricted_reports_are_listed_only_for_people_with_access(
+        access_app: Flask, access_kb: KnowledgeBase) -> None:
     from tests.web.conftest import PASSWORD
     from tests.web.pages import sign_in
 
     anonymous = access_app.test_client()
-    hidden = [d for d in kb_of(access_app).store.documents() if d.meta.restricted]
+    hidden = [d for d in access_kb.store.documents() if d.meta.restricted]
     assert hidden
     assert not {d.id for d in hidden} & {d["id"] for d in listed(anonymous)}
     reader = access_app.test_client()

@@ -6,8 +6,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from tests.web.conftest import PASSWORD
-from tests.web.pages import csrf_token, kb_of, sign_in
+from tests.web.pages import csrf_token, sign_in
 from tests.web.test_sessions import kb_cli
 
 
@@ -37,8 +38,9 @@ def started(client: FlaskClient, name: str) -> int:
     return int(response.location.rstrip("/").rsplit("/", 1)[1])
 
 
-def test_only_the_owner_and_admins_change_a_collection(app: Flask) -> None:
-    kb = kb_of(app)
+def test_only_the_owner_and_admins_change_a_collection(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     opened = next(p for p in kb.store.passages()
                   if not kb.store.document(p.document_id).meta.restricted)
     owner, other, admin = person(app, "curator"), person(app, "viewer"), person(app, "admin")
@@ -68,8 +70,9 @@ def test_only_the_owner_and_admins_change_a_collection(app: Flask) -> None:
     assert "By the admin" not in names(owner)
 
 
-def test_nobody_deletes_a_collection_holding_passages_they_cannot_see(app: Flask) -> None:
-    kb = kb_of(app)
+def test_nobody_deletes_a_collection_holding_passages_they_cannot_see(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     secret = next(d for d in kb.store.documents() if d.meta.restricted)
     hidden = kb.store.passages(document_id=secret.id)[0]
     reader = person(app, "reader")  # may see restricted reports
@@ -86,8 +89,9 @@ def test_nobody_deletes_a_collection_holding_passages_they_cannot_see(app: Flask
     assert "Still mine" not in names(admin)
 
 
-def test_a_hidden_passage_is_answered_as_a_missing_one(app: Flask) -> None:
-    kb = kb_of(app)
+def test_a_hidden_passage_is_answered_as_a_missing_one(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     secret = next(d for d in kb.store.documents() if d.meta.restricted)
     hidden = kb.store.passages(document_id=secret.id)[0]
     missing = max(p.id for p in kb.store.passages()) + 1000

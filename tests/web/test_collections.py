@@ -13,8 +13,9 @@ from flask import Flask
 from pypdf import PdfReader
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from tests.web.conftest import PASSWORD, close_app, make_app
-from tests.web.pages import csrf_token, kb_of, sign_in, soup
+from tests.web.pages import csrf_token, sign_in, soup
 
 
 @pytest.fixture
@@ -48,7 +49,8 @@ def items(client: FlaskClient, collection_id: int) -> list[dict]:
     return client.get(f"/api/collections/{collection_id}").get_json()["items"]
 
 
-def test_start_a_collection_and_add_a_search_result_without_javascript(visitor: FlaskClient) -> None:
+def test_start_a_collection_and_add_a_search_result_without_javascript(
+        visitor: FlaskClient) -> None:
     collection_id = start(visitor)
     results = soup(visitor.get("/", query_string={"q": "father"}))
     fields = add_form(results)
@@ -67,8 +69,9 @@ def test_start_a_collection_and_add_a_search_result_without_javascript(visitor: 
     assert [(c["name"], c["passages"]) for c in listed] == [("Fathers", 1)]
 
 
-def test_add_from_a_document_page_with_htmx(visitor: FlaskClient, writable_app: Flask) -> None:
-    document = next(d for d in kb_of(writable_app).store.documents() if d.passage_count > 3)
+def test_add_from_a_document_page_with_htmx(
+        visitor: FlaskClient, writable_kb: KnowledgeBase) -> None:
+    document = next(d for d in writable_kb.store.documents() if d.passage_count > 3)
     page = soup(visitor.get(f"/documents/{document.id}"))
     assert len(page.select("article.passage-full form.add-form")) == document.passage_count
     fields = add_form(page)
@@ -90,9 +93,9 @@ def test_add_from_a_document_page_with_htmx(visitor: FlaskClient, writable_app: 
 
 
 def test_notes_order_and_removal_as_forms_and_as_swaps(visitor: FlaskClient,
-                                                       writable_app: Flask) -> None:
+                                                       writable_kb: KnowledgeBase) -> None:
     collection_id = start(visitor)
-    passages = kb_of(writable_app).store.passages()[:3]
+    passages = writable_kb.store.passages()[:3]
     for passage in passages:
         post(visitor, "/collections/items", passage_id=str(passage.id),
              collection_id=str(collection_id))
@@ -132,9 +135,9 @@ def test_rename_delete_and_a_name_is_needed(visitor: FlaskClient) -> None:
     assert visitor.get(f"/api/collections/{collection_id}").status_code == 404
 
 
-def test_exports_and_the_printable_page(visitor: FlaskClient, writable_app: Flask) -> None:
+def test_exports_and_the_printable_page(visitor: FlaskClient, writable_kb: KnowledgeBase) -> None:
     collection_id = start(visitor, "Babies: bruising")
-    kb = kb_of(writable_app)
+    kb = writable_kb
     passages = [p for p in kb.store.passages() if "babies" in p.themes and p.page_start][:2]
     for passage in passages:
         post(visitor, "/collections/items", passage_id=str(passage.id),
@@ -168,9 +171,9 @@ def test_exports_and_the_printable_page(visitor: FlaskClient, writable_app: Flas
 
 
 def test_a_passage_whose_report_is_removed_stays_marked_withdrawn(
-        visitor: FlaskClient, writable_app: Flask) -> None:
+        visitor: FlaskClient, writable_kb: KnowledgeBase) -> None:
     collection_id = start(visitor)
-    kb = kb_of(writable_app)
+    kb = writable_kb
     passage = next(p for p in kb.store.passages() if p.page_start)
     document = kb.store.document(passage.document_id)
     post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
@@ -187,17 +190,16 @@ def test_a_passage_whose_report_is_removed_stays_marked_withdrawn(
 
 
 @pytest.fixture
-def access_copy(access_data: Path, tmp_path: Path) -> Flask:
+def access_copy(access_copy_data: Path) -> Iterator[Flask]:
     """The corpus with a restricted report and users (tests/web/conftest.py), writable."""
-    copy = tmp_path / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy)
+    application = make_app(access_copy_data)
     yield application
     close_app(application)
 
 
-def test_restricted_passages_reach_only_those_with_access(access_copy: Flask) -> None:
-    kb = kb_of(access_copy)
+def test_restricted_passages_reach_only_those_with_access(access_copy: Flask,
+                                                          access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     secret = next(d for d in kb.store.documents() if d.meta.restricted)
     passage = kb.store.passages(document_id=secret.id)[0]
     reader = access_copy.test_client()
@@ -249,10 +251,11 @@ def test_with_accounts_only_people_signed_in_change_collections(access_copy: Fla
     assert "A viewer's" in names
 
 
-def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(access_copy: Flask) -> None:
+def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(
+        access_copy: Flask, access_copy_kb: KnowledgeBase) -> None:
     """Without JavaScript, from a page shown before signing out: the passage travels through
     the sign-in form and is added once the person is signed in."""
-    kb = kb_of(access_copy)
+    kb = access_copy_kb
     passage = next(p for p in kb.store.passages()
                    if not kb.store.document(p.document_id).meta.restricted)
     anonymous = access_copy.test_client()
@@ -277,19 +280,20 @@ def test_an_add_refused_for_want_of_signing_in_is_done_once_signed_in(access_cop
     assert soup(wrong.get("/sign-in?add=99999999")).find(class_="sign-in-purpose") is None
 
 
-def _pack_passages(app: Flask) -> list:
+def _pack_passages(kb: KnowledgeBase) -> list:
     """Three passages for a "Seeing the men" pack: one about fathers and babies, then two
     about babies alone, from two or more reports (so babies is the theme shared most)."""
-    passages = kb_of(app).store.passages()
+    passages = kb.store.passages()
     both = next(p for p in passages if {"babies", "fathers-male-carers"} <= set(p.themes))
     babies = [p for p in passages if "babies" in p.themes and "fathers-male-carers" not in p.themes
               and p.document_id != both.document_id]
     return [both, babies[0], babies[1]]
 
 
-def test_the_trainer_chooses_how_the_pack_is_grouped(visitor: FlaskClient, writable_app: Flask) -> None:
+def test_the_trainer_chooses_how_the_pack_is_grouped(
+        visitor: FlaskClient, writable_kb: KnowledgeBase) -> None:
     collection_id = start(visitor, "Seeing the men")
-    chosen = _pack_passages(writable_app)
+    chosen = _pack_passages(writable_kb)
     for passage in chosen:
         post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
 
@@ -317,9 +321,9 @@ def test_the_trainer_chooses_how_the_pack_is_grouped(visitor: FlaskClient, writa
 
 
 def test_sources_are_numbered_as_they_appear_and_link_to_the_report(
-        visitor: FlaskClient, writable_app: Flask) -> None:
+        visitor: FlaskClient, writable_kb: KnowledgeBase) -> None:
     collection_id = start(visitor, "Sources")
-    chosen = _pack_passages(writable_app)
+    chosen = _pack_passages(writable_kb)
     for passage in chosen:
         post(visitor, "/collections/items", passage_id=str(passage.id), collection_id=str(collection_id))
     post(visitor, f"/collections/{collection_id}/grouping", grouping="order")

@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from kb.lock import DataLock
 from kb.model import Passage
 from tests.web.conftest import PASSWORD
-from tests.web.pages import csrf_token, kb_of, signed_in as signed_in_as, soup
+from tests.web.pages import csrf_token, signed_in as signed_in_as, soup
 
 
 @pytest.fixture
@@ -25,9 +26,9 @@ def signed_in(app: Flask, who: str) -> FlaskClient:
 
 
 @pytest.fixture
-def passage(app: Flask) -> Passage:
+def passage(access_copy_kb: KnowledgeBase) -> Passage:
     """An open passage carrying at least one theme."""
-    kb = kb_of(app)
+    kb = access_copy_kb
     return next(p for p in kb.store.passages() if p.themes
                 and not kb.store.document(p.document_id).meta.restricted)
 
@@ -61,7 +62,8 @@ def test_only_curators_see_the_curation_forms(app: Flask, passage: Passage, who:
         assert add.find("select")["name"] == "theme" and add.find("label")["for"] == add.select_one("select")["id"]
 
 
-def test_removing_a_theme_without_javascript(app: Flask, passage: Passage) -> None:
+def test_removing_a_theme_without_javascript(
+        app: Flask, passage: Passage, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     theme = passage.themes[0]
     assert _indexed_with(app, passage, theme)
@@ -72,21 +74,22 @@ def test_removing_a_theme_without_javascript(app: Flask, passage: Passage) -> No
     page = soup(client.get(response.headers["Location"]))
     assert "removed" in page.find(class_="flash").get_text()
     chips = page.find(id=f"themes-{passage.id}").select("ul.evidence-chips summary")
-    assert kb_of(app).taxonomy.label(theme) not in [chip.get_text() for chip in chips]
-    assert theme not in kb_of(app).store.passages(passage_ids=[passage.id])[0].themes
+    assert access_copy_kb.taxonomy.label(theme) not in [chip.get_text() for chip in chips]
+    assert theme not in access_copy_kb.store.passages(passage_ids=[passage.id])[0].themes
     assert not _indexed_with(app, passage, theme), "the search index follows at once"
 
 
-def test_adding_and_confirming_a_theme_with_htmx(app: Flask, passage: Passage) -> None:
+def test_adding_and_confirming_a_theme_with_htmx(
+        app: Flask, passage: Passage, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     token = csrf_token(client)
-    new = next(t for t in kb_of(app).taxonomy.ids if t not in passage.themes)
+    new = next(t for t in access_copy_kb.taxonomy.ids if t not in passage.themes)
     response = client.post(_url(passage), data={"action": "add", "theme": new},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     assert response.status_code == 200
     swapped = soup(response)
     assert swapped.find("div")["id"] == f"themes-{passage.id}" and not swapped.find("html")
-    label = kb_of(app).taxonomy.label(new)
+    label = access_copy_kb.taxonomy.label(new)
     assert label in [chip.get_text() for chip in swapped.select("ul.evidence-chips summary")]
     assert swapped.find(class_="curation-message").get_text() == f"“{label}” added."
     assert _indexed_with(app, passage, new)
@@ -96,35 +99,36 @@ def test_adding_and_confirming_a_theme_with_htmx(app: Flask, passage: Passage) -
     row = next(li for li in confirmed.select(".curate-list li")
                if li.find("input", attrs={"name": "theme"})["value"] == kept)
     assert "confirmed by curator" in row.get_text()
-    log = kb_of(app).store.curation_log(passage.id)
+    log = access_copy_kb.store.curation_log(passage.id)
     assert {(d["theme_id"], d["action"], d["curator"]) for d in log} == {
         (new, "add", "curator"), (kept, "confirm", "curator")}
 
 
 @pytest.mark.parametrize("who", ["anonymous", "viewer", "reader"])
 def test_people_who_are_not_curators_cannot_change_themes(app: Flask, passage: Passage,
-                                                          who: str) -> None:
+                                                          who: str, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, who)
     response = client.post(_url(passage), data={"action": "remove", "theme": passage.themes[0],
                                                 "csrf_token": csrf_token(client)})
     assert response.status_code == 403
     assert "Only curators" in soup(response).find("main").get_text()
-    assert kb_of(app).store.curation_log(passage.id) == []
+    assert access_copy_kb.store.curation_log(passage.id) == []
 
 
 @pytest.mark.parametrize(("data", "status"), [
     ({"action": "add", "theme": "no-such-theme"}, 400), ({"action": "delete", "theme": "neglect"}, 400),
     ({"action": "add"}, 400)])
 def test_bad_curation_requests_are_refused(app: Flask, passage: Passage, data: dict,
-                                           status: int) -> None:
+                                           status: int, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     response = client.post(_url(passage), data=dict(data, csrf_token=csrf_token(client)))
     assert response.status_code == status
-    assert kb_of(app).store.curation_log(passage.id) == []
+    assert access_copy_kb.store.curation_log(passage.id) == []
 
 
-def test_a_curator_without_access_cannot_curate_a_restricted_passage(app: Flask) -> None:
-    kb = kb_of(app)
+def test_a_curator_without_access_cannot_curate_a_restricted_passage(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     hidden = next(d for d in kb.store.documents() if d.meta.restricted)
     passage = kb.store.passages(document_id=hidden.id)[0]
     client = signed_in(app, "curator")
@@ -133,26 +137,27 @@ def test_a_curator_without_access_cannot_curate_a_restricted_passage(app: Flask)
     assert response.status_code == 404
 
 
-def test_a_passage_of_another_document_is_not_found(app: Flask, passage: Passage) -> None:
+def test_a_passage_of_another_document_is_not_found(
+        app: Flask, passage: Passage, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
-    other = next(d for d in kb_of(app).store.documents() if d.id != passage.document_id)
+    other = next(d for d in access_copy_kb.store.documents() if d.id != passage.document_id)
     response = client.post(f"/documents/{other.id}/passages/{passage.id}/themes", data={
         "action": "add", "theme": "neglect", "csrf_token": csrf_token(client)})
     assert response.status_code == 404
 
 
 def test_a_change_while_an_indexer_runs_is_refused_and_nothing_changes(
-        app: Flask, passage: Passage) -> None:
+        app: Flask, passage: Passage, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     token = csrf_token(client)
-    with DataLock(kb_of(app).settings.data_dir):  # `kb index` at work
+    with DataLock(access_copy_kb.settings.data_dir):  # `kb index` at work
         response = client.post(_url(passage), data={"action": "remove", "theme": passage.themes[0],
                                                     "csrf_token": token})
         swap = client.post(_url(passage), data={"action": "remove", "theme": passage.themes[0]},
                            headers={"HX-Request": "true", "X-CSRFToken": token})
     assert response.status_code == swap.status_code == 503
     assert "being indexed just now" in soup(response).find("main").get_text()
-    assert kb_of(app).store.curation_log(passage.id) == []
+    assert access_copy_kb.store.curation_log(passage.id) == []
     assert client.post(_url(passage), data={"action": "remove", "theme": passage.themes[0],
                                             "csrf_token": token}).status_code == 303
 
@@ -185,9 +190,10 @@ def test_an_admin_restricts_and_opens_a_document(app: Flask, passage: Passage) -
 
 
 @pytest.mark.parametrize("who", ["anonymous", "viewer", "reader", "curator"])
-def test_only_admins_restrict_documents(app: Flask, passage: Passage, who: str) -> None:
+def test_only_admins_restrict_documents(
+        app: Flask, passage: Passage, who: str, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, who)
     assert not soup(client.get(f"/documents/{passage.document_id}")).find(
         "form", class_="restriction-form")
     assert _restrict(client, passage.document_id, "yes").status_code == 403
-    assert not kb_of(app).store.document(passage.document_id).meta.restricted
+    assert not access_copy_kb.store.document(passage.document_id).meta.restricted

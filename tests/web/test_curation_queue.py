@@ -6,14 +6,19 @@ tagger, one restricted report and a user of each kind).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.learn import shipped_examples
+from kb.base import KnowledgeBase
 from kb.model import MODEL_EVIDENCE
+from kb.settings import Settings
 from tests.web.conftest import PASSWORD
-from tests.web.pages import csrf_token, kb_of, signed_in as signed_in_as, soup
+from web import close_app, create_app as create_web_app
+from tests.web.pages import csrf_token, signed_in as signed_in_as, soup
 
 
 @pytest.fixture
@@ -33,7 +38,8 @@ def test_only_curators_see_the_queue(app: Flask, who: str) -> None:
     assert client.get("/api/curation/queue").status_code == 403
 
 
-def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_trained(app: Flask) -> None:
+def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_trained(
+        app: Flask) -> None:
     client = signed_in(app, "curator")
     page = soup(client.get("/curation/queue"))
     state = page.select_one(".model-state").get_text(" ", strip=True)
@@ -50,7 +56,8 @@ def test_the_queue_lists_the_least_sure_themes_and_says_when_the_model_was_train
     assert {"passage_id", "theme", "tagged", "rule_score", "model_score", "evidence", "text"} <= set(first)
 
 
-def test_one_click_decides_a_theme_and_it_leaves_the_queue(app: Flask) -> None:
+def test_one_click_decides_a_theme_and_it_leaves_the_queue(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
     client = signed_in(app, "curator")
     first = client.get("/curation/queue.json").get_json()["items"][0]
     action = "confirm" if first["tagged"] else "add"
@@ -59,7 +66,7 @@ def test_one_click_decides_a_theme_and_it_leaves_the_queue(app: Flask) -> None:
         data={"action": action, "theme": first["theme"], "next": "queue", "page": "1",
               "csrf_token": csrf_token(client, "/curation/queue")})
     assert response.status_code == 303 and response.headers["Location"].startswith("/curation/queue")
-    kb = kb_of(app)
+    kb = access_copy_kb
     assert first["theme"] in next(p for p in kb.store.passages(passage_ids=[first["passage_id"]])).themes
     remaining = client.get("/curation/queue.json").get_json()["items"]
     assert (first["passage_id"], first["theme"]) not in {(i["passage_id"], i["theme"]) for i in remaining}
@@ -86,8 +93,9 @@ def test_admins_retrain_now_with_the_curators_decisions(app: Flask) -> None:
     assert f"{examples} examples, 1 of them from curators" in page.select_one(".model-state").get_text(" ", strip=True)
 
 
-def test_a_learned_tag_shows_the_models_words_on_the_page_and_in_the_api(app: Flask) -> None:
-    kb = kb_of(app)
+def test_a_learned_tag_shows_the_models_words_on_the_page_and_in_the_api(
+        app: Flask, access_copy_kb: KnowledgeBase) -> None:
+    kb = access_copy_kb
     passage = next(p for p in kb.store.passages() if not kb.store.document(p.document_id).meta.restricted
                    and any(e.startswith(MODEL_EVIDENCE) for t in p.themes for e in p.evidence.get(t, [])))
     theme = next(t for t in passage.themes if any(e.startswith(MODEL_EVIDENCE) for e in passage.evidence[t]))
@@ -100,3 +108,20 @@ def test_a_learned_tag_shows_the_models_words_on_the_page_and_in_the_api(app: Fl
     api = client.get(f"/api/documents/{passage.document_id}").get_json()
     found = next(p for p in api["passages"] if p["passage_id"] == passage.id)
     assert found["evidence"][theme] == passage.evidence[theme]
+
+
+def test_an_app_built_without_the_indexer_points_admins_to_kb_retrain(access_copy_data: Path) -> None:
+    """The web package alone cannot train the model (that is the indexer's): built without a
+    retrainer, the queue says how to retrain and the button's address answers 503."""
+    application = create_web_app(Settings(data_dir=access_copy_data, secret_key="test-only"),
+                                 TESTING=True)
+    try:
+        admin = signed_in(application, "admin")
+        page = soup(admin.get("/curation/queue"))
+        assert not page.select("form[action='/curation/retrain']")
+        assert "kb retrain" in page.select_one(".model-state").get_text(" ", strip=True)
+        response = admin.post("/curation/retrain",
+                              data={"csrf_token": csrf_token(admin, "/curation/queue")})
+        assert response.status_code == 503 and b"kb retrain" in response.data
+    finally:
+        close_app(application)

@@ -7,7 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.pages import kb_of, soup
+from kb.base import KnowledgeBase
+from tests.web.pages import soup
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +80,10 @@ def test_original_pdf_is_sent_inline(client: FlaskClient, reviewed: dict) -> Non
     assert response.data.startswith(b"%PDF")
 
 
-def test_original_markdown_and_html_say_their_charset_once(client: FlaskClient) -> None:
+def test_original_markdown_and_html_say_their_charset_once(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     sent = {}
-    for document in kb_of(client.application).store.documents():
+    for document in corpus.store.documents():
         suffix = document.filename.rsplit(".", 1)[-1]
         if suffix in ("md", "html") and suffix not in sent:
             sent[suffix] = client.get(f"/documents/{document.id}/file")
@@ -90,9 +92,10 @@ def test_original_markdown_and_html_say_their_charset_once(client: FlaskClient) 
     assert sent["html"].headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_missing_and_restricted_documents_are_not_found(writable_app: Flask) -> None:
+def test_missing_and_restricted_documents_are_not_found(
+        writable_app: Flask, writable_kb: KnowledgeBase) -> None:
     client = writable_app.test_client()
-    kb = kb_of(writable_app)
+    kb = writable_kb
     first, second = [d for d in kb.store.documents() if kb.original_file(d).is_file()][:2]
     kb.original_file(first).unlink()
     assert client.get(f"/documents/{first.id}").status_code == 200
@@ -133,16 +136,17 @@ def test_similar_link_loads_into_the_page_with_htmx(client: FlaskClient, reviewe
 
 
 def test_a_passage_of_another_document_is_not_found(client: FlaskClient, reviewed: dict,
-                                                    app: Flask) -> None:
-    other = next(d for d in kb_of(app).store.documents() if d.id != reviewed["document"]["id"])
-    foreign = kb_of(app).store.passages(document_id=other.id)[0]
+                                                    corpus: KnowledgeBase) -> None:
+    other = next(d for d in corpus.store.documents() if d.id != reviewed["document"]["id"])
+    foreign = corpus.store.passages(document_id=other.id)[0]
     url = f"/documents/{reviewed['document']['id']}/passages/{foreign.id}/similar"
     assert client.get(url).status_code == 404
 
 
-def test_markup_in_a_document_is_shown_as_text(hostile_app: Flask) -> None:
+def test_markup_in_a_document_is_shown_as_text(
+        hostile_app: Flask, hostile_kb: KnowledgeBase) -> None:
     client = hostile_app.test_client()
-    document = kb_of(hostile_app).store.documents()[0]
+    document = hostile_kb.store.documents()[0]
     html = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert" not in html

@@ -19,9 +19,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
+from kb.settings import Settings
 from tests.conftest import ROOT
-from tests.web.conftest import PASSWORD, close_app, make_app
-from tests.web.pages import csrf_token, kb_of, sign_in
+from tests.web.conftest import PASSWORD, make_app
+from tests.web.pages import csrf_token, sign_in
 from tests.web.test_access import _export_text
 
 CANARIES = ("marrowfinch", "tallowquay", "Brindlemoor")
@@ -88,7 +90,7 @@ def world(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for name, role in (("trainer", "viewer"), ("viewer", "viewer"), ("boss", "admin")):
         assert kb_cli(data, "users", "add", name, "--role", role, password=PASSWORD).returncode == 0
     app = make_app(data)
-    kb = kb_of(app)
+    kb = KnowledgeBase(Settings(data_dir=data))  # the data the app serves, opened apart
     document = next(d for d in kb.store.documents() if "Brindlemoor" in d.meta.title)
     passages = kb.store.passages(document_id=document.id)
     trainer = person(app, "trainer")
@@ -104,10 +106,10 @@ def world(corpus_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     revised = kb_cli(data, "index", str(reports))
     assert "1 updated" in revised.stdout, revised.stdout
     current = next(d for d in kb.store.documents() if "Brindlemoor" in d.meta.title)
-    yield {"app": app, "data": data, "reports": reports, "report": report, "pack": pack,
+    yield {"app": app, "kb": kb, "data": data, "reports": reports, "report": report, "pack": pack,
            "document": current, "old_passages": [p.id for p in passages], "first_id": document.id,
            "first_hash": document.content_hash}
-    close_app(app)
+    kb.close()
 
 
 def test_restricting_reaches_every_copy_of_every_version_before_and_after_pruning(world) -> None:
@@ -130,7 +132,7 @@ def test_restricting_reaches_every_copy_of_every_version_before_and_after_prunin
     kept = {path.name.split(".")[0] for path in (data / "files").iterdir()}
     assert world["document"].content_hash not in kept, "no copy of the withdrawn report is kept"
     assert world["first_hash"] not in kept, "nor of its first version"
-    assert kept == kb_of(app).store.content_hashes()
+    assert kept == world["kb"].store.content_hashes()
     for client in (anonymous, viewer):
         assert client.get(f"/api/collections/{pack}").get_json()["items"] == []
         assert leaks(collected_texts(client, pack)) == []
@@ -138,7 +140,7 @@ def test_restricting_reaches_every_copy_of_every_version_before_and_after_prunin
 
 def _addresses(app: Flask, world: dict) -> list[str]:
     """Every GET route, with the canary report's ids (of both versions) among the values."""
-    kb = kb_of(app)
+    kb = world["kb"]
     values: dict[str, list] = {
         "document_id": [world["first_id"], world["document"].id, 1],
         "passage_id": world["old_passages"] + [1],

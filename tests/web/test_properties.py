@@ -15,12 +15,13 @@ from flask import Flask
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kb.base import KnowledgeBase
 from kb.engine import EngineRequest
-from kb.ranking import ranked_query
 from kb.facets import FACET_PARAMS
+from kb.ranking import ranked_query
 from kb.search import SearchRequest, SearchRequestError
 from tests.web.conftest import PASSWORD, close_app, make_app
-from tests.web.pages import csrf_token, kb_of, sign_in
+from tests.web.pages import csrf_token, sign_in
 
 EXAMPLES = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -56,9 +57,9 @@ def _no_failure(response, address: str) -> None:
        include_restricted=st.booleans())
 @example(text="x ANDMAYBE ANDMAYBE y", sort="relevance", plain=False, include_restricted=False)
 @example(text="0:ANDNOT:ANDNOT:0", sort="relevance", plain=True, include_restricted=False)
-def test_the_query_parser_reads_anything(app: Flask, text: str, sort: str, plain: bool,
+def test_the_query_parser_reads_anything(corpus: KnowledgeBase, text: str, sort: str, plain: bool,
                                          include_restricted: bool) -> None:
-    kb = kb_of(app)
+    kb = corpus
     found = kb.engine.search(EngineRequest(query=ranked_query(text[:500], plain=plain), sort=sort,
                                            limit=5, include_restricted=include_restricted))
     assert found.total >= len(found.hits)

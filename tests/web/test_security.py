@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from kb.accounts import add_user
 from kb.base import KnowledgeBase
 from kb.settings import Settings
-from tests.web.conftest import PASSWORD, close_app, make_app
+from tests.web.conftest import PASSWORD, close_app, make_app, opened
 from tests.web.pages import active_content, kb_of, sign_in, soup
 from web.security import CONTENT_SECURITY_POLICY, MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES
 
@@ -55,8 +55,8 @@ HOSTILE_HTML = """\
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app over reports full of markup, indexed with the real indexer; a curator exists."""
+def markup_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Reports full of markup, indexed with the real indexer; a curator exists."""
     from indexer.ingest import ingest
 
     source = tmp_path_factory.mktemp("hostile-markup")
@@ -67,13 +67,22 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         report = ingest(kb, [source])
         add_user(kb.store, "curator", PASSWORD, "curator")
     assert not report.failed, report.failed
-    application = make_app(data_dir)
-    yield application
-    close_app(application)
+    return data_dir
 
 
-def _hostile_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
-    kb = kb_of(app)
+@pytest.fixture(scope="module")
+def hostile(markup_data: Path) -> Flask:
+    """The app over ``markup_data``."""
+    return make_app(markup_data)
+
+
+@pytest.fixture(scope="module")
+def markup_kb(markup_data: Path) -> Iterator[KnowledgeBase]:
+    """The data ``hostile`` serves, opened apart from it."""
+    yield from opened(markup_data)
+
+
+def _hostile_pages(kb: KnowledgeBase, client: FlaskClient) -> dict[str, str]:
     addresses = ["/", "/?q=father", "/?q=social+worker", "/?q=neglect&sort=newest", "/?q=alert",
                  "/?q=script", "/?q=javascript", "/?q=onclick", "/themes", "/sign-in"]
     addresses += [f"/themes/{theme}" for theme in kb.taxonomy.ids]
@@ -92,14 +101,15 @@ def _hostile_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     return pages
 
 
-def test_hostile_markup_in_reports_is_shown_as_text_everywhere(hostile: Flask) -> None:
+def test_hostile_markup_in_reports_is_shown_as_text_everywhere(
+        hostile: Flask, markup_kb: KnowledgeBase) -> None:
     anonymous = hostile.test_client()
     curator = hostile.test_client()
     sign_in(curator, "curator", PASSWORD)
     for who, client in (("anonymous", anonymous), ("curator", curator)):
-        for address, html in _hostile_pages(hostile, client).items():
+        for address, html in _hostile_pages(markup_kb, client).items():
             assert active_content(html) == [], f"{who} {address}"
-    ids = {d.file_type: d.id for d in kb_of(hostile).store.documents()}
+    ids = {d.file_type: d.id for d in markup_kb.store.documents()}
     document = soup(anonymous.get(f"/documents/{ids['md']}")).get_text()
     assert "<script>alert('title')</script> Review of Child <img src=x onerror=alert(3)>" in document
     assert '<a href="javascript:alert(8)" onclick="alert(9)">' in document
@@ -160,25 +170,24 @@ def test_signed_in_pages_are_never_cached(access_app: Flask) -> None:
     assert client.get("/themes").headers["Cache-Control"] == "private, no-store"
 
 
-def test_an_original_html_report_is_sandboxed(hostile: Flask) -> None:
-    html = next(d for d in kb_of(hostile).store.documents() if d.file_type == "html")
+def test_an_original_html_report_is_sandboxed(hostile: Flask, markup_kb: KnowledgeBase) -> None:
+    html = next(d for d in markup_kb.store.documents() if d.file_type == "html")
     response = hostile.test_client().get(f"/documents/{html.id}/file")
     assert response.mimetype == "text/html"
     assert response.headers["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
 
 
 def test_an_original_pdf_is_sent_as_a_pdf_that_cannot_be_sniffed(client: FlaskClient,
-                                                                  app: Flask) -> None:
-    document = next(d for d in kb_of(app).store.documents() if d.file_type == "pdf")
+                                                                  corpus: KnowledgeBase) -> None:
+    document = next(d for d in corpus.store.documents() if d.file_type == "pdf")
     response = client.get(f"/documents/{document.id}/file")
     assert response.mimetype == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # -- CSRF -------------------------------------------------------------------------------------
-def _post_addresses(app: Flask) -> list[str]:
+def _post_addresses(app: Flask, kb: KnowledgeBase) -> list[str]:
     """Every POST route of the app, with real ids filled in."""
-    kb = kb_of(app)
     document = kb.store.documents()[0]
     values = {"document_id": document.id,
               "passage_id": kb.store.passages(document_id=document.id)[0].id}
@@ -186,10 +195,11 @@ def _post_addresses(app: Flask) -> list[str]:
             for rule in app.url_map.iter_rules() if "POST" in rule.methods]
 
 
-def test_a_post_without_the_token_is_refused_with_a_friendly_page(access_app: Flask) -> None:
+def test_a_post_without_the_token_is_refused_with_a_friendly_page(
+        access_app: Flask, access_kb: KnowledgeBase) -> None:
     client = access_app.test_client()
     sign_in(client, "admin", PASSWORD)
-    addresses = _post_addresses(access_app)
+    addresses = _post_addresses(access_app, access_kb)
     assert {"/sign-in", "/sign-out"} <= set(addresses) and len(addresses) >= 4
     for address in addresses:
         for headers, data in (({}, {}), ({"HX-Request": "true"}, {}),
@@ -267,8 +277,8 @@ def test_http_errors_are_friendly(client: FlaskClient, address: str, status: int
 
 
 # -- files ------------------------------------------------------------------------------------------
-def test_files_are_served_by_document_id_only(client: FlaskClient, app: Flask) -> None:
-    kb = kb_of(app)
+def test_files_are_served_by_document_id_only(client: FlaskClient, corpus: KnowledgeBase) -> None:
+    kb = corpus
     document = next(d for d in kb.store.documents() if d.file_type == "pdf")
     kept = kb.original_file(document).read_bytes()
     assert client.get(f"/documents/{document.id}/file").data == kept

@@ -4,16 +4,18 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.web.pages import kb_of, soup
+from kb.base import KnowledgeBase
+from tests.web.pages import soup
 
 
-def test_theme_list_counts_agree_with_the_search_index(client: FlaskClient, app: Flask) -> None:
-    taxonomy = kb_of(app).taxonomy
+def test_theme_list_counts_agree_with_the_search_index(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    taxonomy = corpus.taxonomy
     facet = {value["value"]: value["count"] for value in client.get(
         "/api/search", query_string={"per_page": "1"}).get_json()["facets"]["theme"]}
     rows = soup(client.get("/themes")).find("table", class_="themes-table").find("tbody")("tr")
     assert [row.th.get_text(strip=True) for row in rows] == [t.label for t in taxonomy.themes]
-    documents = len(kb_of(app).store.documents())
+    documents = len(corpus.store.documents())
     for theme, row in zip(taxonomy.themes, rows):
         cells = [int(td.get_text(" ", strip=True).split(":")[-1].split()[0]) for td in row("td")]
         in_documents, local, national, passages = cells
@@ -23,10 +25,10 @@ def test_theme_list_counts_agree_with_the_search_index(client: FlaskClient, app:
 
 
 def test_theme_page_explains_the_theme_and_how_often_it_recurs(
-        client: FlaskClient, app: Flask) -> None:
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     listed = client.get("/api/themes").get_json()["themes"]
     busiest = max(listed, key=lambda t: t["passages"])
-    theme = kb_of(app).taxonomy.get(busiest["id"])
+    theme = corpus.taxonomy.get(busiest["id"])
     page = soup(client.get(f"/themes/{theme.id}"))
     assert page.find("h1").get_text(strip=True) == theme.label
     assert theme.definition in page.get_text()

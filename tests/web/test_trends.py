@@ -7,11 +7,11 @@ import io
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.base import KnowledgeBase
 from kb.trends import TrendFilters, recurrence, theme_trends
-from tests.web.pages import kb_of, soup
+from tests.web.pages import soup
 
 THEME = "fathers-male-carers"
 
@@ -23,8 +23,8 @@ def api_search(client: FlaskClient, url: str) -> dict:
 
 
 def test_the_documents_table_gives_each_count_and_links_to_its_search(
-        client: FlaskClient, app: Flask) -> None:
-    trends = theme_trends(kb_of(app))
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    trends = theme_trends(corpus)
     page = soup(client.get("/trends"))
     table = page.select("table.trend-table")[0]
     assert [th.get_text() for th in table.thead("th")][1:] == [str(y) for y in trends.years]
@@ -43,8 +43,9 @@ def test_the_documents_table_gives_each_count_and_links_to_its_search(
     assert totals[0].split()[0] == str(trends.published.get((trends.years[0], "local"), 0))
 
 
-def test_charts_are_pictures_whose_cells_link_like_the_tables(client: FlaskClient, app: Flask) -> None:
-    trends = theme_trends(kb_of(app))
+def test_charts_are_pictures_whose_cells_link_like_the_tables(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    trends = theme_trends(corpus)
     page = soup(client.get("/trends"))
     heatmap = page.find("table", class_="heatmap")
     cells = heatmap.select("tbody td.heat")
@@ -65,10 +66,11 @@ def test_charts_are_pictures_whose_cells_link_like_the_tables(client: FlaskClien
     assert "/api/trends.csv" in downloads and "/api/trends" in downloads
 
 
-def test_filters_narrow_the_counts_and_stay_in_the_form(client: FlaskClient, app: Flask) -> None:
+def test_filters_narrow_the_counts_and_stay_in_the_form(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     params = [("kind", "cspr"), ("scope", "local"), ("year_from", "2020")]
     page = soup(client.get("/trends", query_string=params))
-    trends = theme_trends(kb_of(app), TrendFilters(kind=("cspr",), scope=("local",), year_from=2020))
+    trends = theme_trends(corpus, TrendFilters(kind=("cspr",), scope=("local",), year_from=2020))
     assert page.find("input", attrs={"name": "kind", "value": "cspr"}).has_attr("checked")
     assert page.find("input", id="trend-year-from")["value"] == "2020"
     links = page.select("table.trend-table")[0].select("a.cell-link")
@@ -80,8 +82,8 @@ def test_filters_narrow_the_counts_and_stay_in_the_form(client: FlaskClient, app
     assert response.status_code == 400 and "year_from must be a whole number" in response.get_data(as_text=True)
 
 
-def test_recurrence_table_and_json(client: FlaskClient, app: Flask) -> None:
-    expected = {found.theme_id: found for found in recurrence(kb_of(app))}
+def test_recurrence_table_and_json(client: FlaskClient, corpus: KnowledgeBase) -> None:
+    expected = {found.theme_id: found for found in recurrence(corpus)}
     rows = soup(client.get("/trends")).find("table", class_="recurrence-table").tbody("tr")
     for row in rows:
         theme_id = row.th.a["href"].rsplit("/", 1)[1]
@@ -93,7 +95,7 @@ def test_recurrence_table_and_json(client: FlaskClient, app: Flask) -> None:
         assert cells[2] == "National: " + (", ".join(map(str, found.years_by_scope["national"]))
                                            or "Not seen")
     listed = client.get("/api/recurrence").get_json()["themes"]
-    assert [t["theme"] for t in listed] == list(kb_of(app).taxonomy.ids)
+    assert [t["theme"] for t in listed] == list(corpus.taxonomy.ids)
     one = next(t for t in listed if t["theme"] == THEME)
     assert one["years"] == expected[THEME].years and one["url"].endswith(f"/api/recurrence/{THEME}")
     assert client.get(one["search_url"]).status_code == 200
@@ -120,9 +122,9 @@ def test_a_themes_recurrence_lists_local_reviews_repeating_national_learning(
     assert client.get("/api/recurrence/no-such-theme").status_code == 404
 
 
-def test_trends_json_and_csv(client: FlaskClient, app: Flask) -> None:
+def test_trends_json_and_csv(client: FlaskClient, corpus: KnowledgeBase) -> None:
     found = client.get("/api/trends", query_string={"scope": "national"}).get_json()
-    trends = theme_trends(kb_of(app), TrendFilters(scope=("national",)))
+    trends = theme_trends(corpus, TrendFilters(scope=("national",)))
     assert found["scopes"] == ["national"] and found["years"] == trends.years
     assert {(c["theme"], c["year"]): c["passages"] for c in found["cells"] if c["passages"]} == {
         (cell.theme_id, cell.year): cell.passages for cell in trends.cells.values()}
@@ -135,8 +137,8 @@ def test_trends_json_and_csv(client: FlaskClient, app: Flask) -> None:
     assert client.get("/api/trends", query_string={"year_to": "x"}).status_code == 400
 
 
-def test_a_theme_briefing_fits_a_meeting(client: FlaskClient, app: Flask) -> None:
-    kb = kb_of(app)
+def test_a_theme_briefing_fits_a_meeting(client: FlaskClient, corpus: KnowledgeBase) -> None:
+    kb = corpus
     trends = theme_trends(kb)
     page = soup(client.get(f"/themes/{THEME}/briefing"))
     assert page.h1.get_text() == kb.taxonomy.label(THEME)
@@ -161,9 +163,10 @@ def test_a_theme_briefing_fits_a_meeting(client: FlaskClient, app: Flask) -> Non
     assert soup(client.get(f"/themes/{THEME}")).find("a", href=f"/themes/{THEME}/briefing")
 
 
-def test_recurrence_is_given_local_and_national_apart(client: FlaskClient, app: Flask) -> None:
+def test_recurrence_is_given_local_and_national_apart(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     """A theme seen nationally every year but locally with gaps shows both, not one merged run."""
-    kb = kb_of(app)
+    kb = corpus
     trends = theme_trends(kb)
     found = {r.theme_id: r for r in recurrence(kb)}
     for theme_id, theme in found.items():
@@ -184,8 +187,9 @@ def test_recurrence_is_given_local_and_national_apart(client: FlaskClient, app: 
     assert "Seen locally in " + ", ".join(map(str, theme.years_by_scope["local"])) in facts
 
 
-def test_each_year_gives_the_share_of_that_years_documents(client: FlaskClient, app: Flask) -> None:
-    trends = theme_trends(kb_of(app))
+def test_each_year_gives_the_share_of_that_years_documents(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
+    trends = theme_trends(corpus)
     cells = client.get("/api/trends").get_json()["cells"]
     for cell in cells:
         published = trends.published.get((cell["year"], cell["scope"]), 0)
@@ -202,14 +206,15 @@ def test_each_year_gives_the_share_of_that_years_documents(client: FlaskClient, 
     assert f"{busiest['documents']} of {published} ({round(busiest['share_of_documents'] * 100)}%)" in text
 
 
-def test_the_heatmap_is_readable_and_its_legend_fits_the_counts(client: FlaskClient, app: Flask) -> None:
+def test_the_heatmap_is_readable_and_its_legend_fits_the_counts(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     from web.charts import HEAT_LEVELS, heat_legend, heat_level
 
     assert heat_legend(2) == [(0, "0"), (1, "1"), (2, "2")]
     assert [heat_level(count, 2) for count in (0, 1, 2)] == [0, 1, 2]
     assert [label for _, label in heat_legend(12)] == ["0", "1–2", "3–4", "5–7", "8–9", "10–12"]
     assert heat_level(12, 12) == HEAT_LEVELS
-    trends = theme_trends(kb_of(app), TrendFilters(scope=("local",), year_from=2024))
+    trends = theme_trends(corpus, TrendFilters(scope=("local",), year_from=2024))
     page = soup(client.get("/trends?scope=local&year_from=2024"))
     legend = [li.get_text(strip=True) for li in page.select("ul.heat-legend li")]
     assert legend == [label for _, label in heat_legend(trends.peak("documents"))]
@@ -218,11 +223,12 @@ def test_the_heatmap_is_readable_and_its_legend_fits_the_counts(client: FlaskCli
     assert max(shades) == min(trends.peak("documents"), HEAT_LEVELS)
 
 
-def test_the_wide_csv_is_named_after_its_filters(client: FlaskClient, app: Flask) -> None:
+def test_the_wide_csv_is_named_after_its_filters(
+        client: FlaskClient, corpus: KnowledgeBase) -> None:
     import csv
     import io
 
-    trends = theme_trends(kb_of(app), TrendFilters(kind=("cspr",), scope=("local",), year_from=2020))
+    trends = theme_trends(corpus, TrendFilters(kind=("cspr",), scope=("local",), year_from=2020))
     response = client.get("/api/trends.csv?kind=cspr&scope=local&year_from=2020&layout=wide")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == \
@@ -243,7 +249,8 @@ def test_the_wide_csv_is_named_after_its_filters(client: FlaskClient, app: Flask
                for a in page.select("p.download a"))
 
 
-def test_areas_group_publishers_and_our_area_is_one_click(corpus_data) -> None:
+def test_areas_group_publishers_and_our_area_is_one_click(
+        corpus_data, corpus: KnowledgeBase) -> None:
     from tests.web.conftest import close_app, make_app
 
     app = make_app(corpus_data, our_area="Northmoor")
@@ -254,7 +261,7 @@ def test_areas_group_publishers_and_our_area_is_one_click(corpus_data) -> None:
         assert link and ("area", "Northmoor") in parse_qsl(urlsplit(link["href"]).query)
         ours = soup(client.get(link["href"]))
         assert ours.find("input", attrs={"name": "area", "value": "Northmoor"}).has_attr("checked")
-        kb = kb_of(app)
+        kb = corpus
         northmoor = [d for d in kb.store.documents() if d.meta.area == "Northmoor"]
         assert len({d.meta.publisher for d in northmoor}) == 2, "a Board and a Partnership"
         found = client.get("/api/trends?area=Northmoor").get_json()
