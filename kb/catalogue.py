@@ -17,6 +17,7 @@ from kb.facets import FacetCount, order_facet
 from kb.search import SearchRequest, SearchRequestError
 from kb.similarity import memoised
 from kb.text import fold
+from kb.trends import TrendFilters, themes_in_documents
 
 #: The facets a document has (a theme: any of its passages carries it), in display order.
 CATALOGUE_FACETS: tuple[str, ...] = ("theme", "scope", "kind", "year", "area", "publisher")
@@ -123,12 +124,8 @@ def _theme_counts(kb: KnowledgeBase) -> dict[int, Counter]:
     changes)."""
     def compute() -> dict[int, Counter]:
         counts: dict[int, Counter] = {}
-        known = set(kb.taxonomy.ids)
-        for document_id, theme_id, passages in kb.store.conn.execute(
-                "SELECT p.document_id, e.theme_id, COUNT(*) FROM effective_themes e "
-                "JOIN passages p ON p.id = e.passage_id GROUP BY p.document_id, e.theme_id"):
-            if theme_id in known:
-                counts.setdefault(document_id, Counter())[theme_id] = passages
+        for found in themes_in_documents(kb, TrendFilters(), include_restricted=True):
+            counts.setdefault(found.document_id, Counter())[found.theme_id] = found.passages
         return counts
     return memoised(kb, ("catalogue-theme-counts",), compute)
 

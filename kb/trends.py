@@ -228,7 +228,9 @@ def _filters_dict(filters: TrendFilters) -> dict:
 
 
 @dataclass(frozen=True)
-class _ThemeInDocument:
+class ThemeInDocument:
+    """A theme carried by a document, and by how many of its passages."""
+
     theme_id: str
     document_id: int
     year: int | None
@@ -236,17 +238,18 @@ class _ThemeInDocument:
     passages: int
 
 
-def _themes_in_documents(kb: KnowledgeBase, filters: TrendFilters,
-                         include_restricted: bool) -> list[_ThemeInDocument]:
+def themes_in_documents(kb: KnowledgeBase, filters: TrendFilters,
+                         include_restricted: bool) -> list[ThemeInDocument]:
     """Each theme of the taxonomy with each counted document carrying it, and how many
-    of that document's passages carry it."""
+    of that document's passages carry it: the one count of themes in force (the tagger's with
+    curators' decisions applied) that recurrence, trends, theme pages and the catalogue read."""
     condition, params = filters.sql(include_restricted)
     rows = kb.store.conn.execute(
         "SELECT e.theme_id, d.id, d.year, d.scope, COUNT(*) FROM effective_themes e "
         "JOIN passages p ON p.id = e.passage_id JOIN documents d ON d.id = p.document_id "
         f"WHERE {condition} GROUP BY e.theme_id, d.id", params)
     known = set(kb.taxonomy.ids)
-    return [_ThemeInDocument(*row) for row in rows if row[0] in known]
+    return [ThemeInDocument(*row) for row in rows if row[0] in known]
 
 
 def theme_trends(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
@@ -254,7 +257,7 @@ def theme_trends(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
     """Documents and passages carrying each theme, by year and scope, under ``filters``."""
     documents: dict[tuple[str, int, str], int] = defaultdict(int)
     passages: dict[tuple[str, int, str], int] = defaultdict(int)
-    for found in _themes_in_documents(kb, filters, include_restricted):
+    for found in themes_in_documents(kb, filters, include_restricted):
         if found.year is not None:
             key = (found.theme_id, found.year, found.scope)
             documents[key] += 1
@@ -326,7 +329,7 @@ def recurrence(kb: KnowledgeBase, filters: TrendFilters = TrendFilters(),
     found = {theme_id: Recurrence(theme_id) for theme_id in kb.taxonomy.ids}
     years: dict[str, set[int]] = defaultdict(set)
     scoped: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for row in _themes_in_documents(kb, filters, include_restricted):
+    for row in themes_in_documents(kb, filters, include_restricted):
         theme = found[row.theme_id]
         theme.documents += 1
         theme.documents_by_scope[row.scope] = theme.documents_by_scope.get(row.scope, 0) + 1
