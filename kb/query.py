@@ -74,6 +74,15 @@ class BestOf:
 
 
 @dataclass(frozen=True)
+class AtLeast:
+    """At least ``minimum`` children match: a passage covering enough of a query's concepts.
+    Used to count and to filter, never to score."""
+
+    children: tuple["Node", ...]
+    minimum: int
+
+
+@dataclass(frozen=True)
 class Prefer:
     """``required`` must match; ``optional`` adds to the score where it also matches."""
 
@@ -90,7 +99,7 @@ class FacetIs:
     boost: float = 1.0
 
 
-Node = Union[Terms, AnyOf, AllOf, BestOf, Prefer, FacetIs]
+Node = Union[Terms, AnyOf, AllOf, BestOf, AtLeast, Prefer, FacetIs]
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,9 @@ class ParsedQuery:
     #: A tree matching exactly the passages ``root`` matches, without the parts that only
     #: score (an engine may count and filter with it); None: ``root`` itself.
     matching: Node | None = None
+    #: The passages a search counts (its total and facets) and lists, ranked by ``root``:
+    #: those plausibly relevant among ``matching`` (see ``kb.ranking``); None: ``matching``.
+    counted: Node | None = None
 
     @property
     def matches_nothing(self) -> bool:

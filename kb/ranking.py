@@ -8,17 +8,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+import math
 
-from kb.query import (AnyOf, BestOf, FacetIs, ParsedQuery, Prefer, Terms, leaves, parse,
-                      parse_plain, plain_words, terms_of)
+from kb.query import (AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery, Prefer, Terms,
+                      leaves, parse, parse_plain, plain_words, terms_of)
 
-#: BM25 over the passage text, its heading path and the document title, weighted so.
-FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("text", 1.0), ("heading", 0.5), ("title", 0.2))
-SYNONYM_WEIGHT = 0.3  # a taxonomy synonym of a query word counts for less than the word itself
-PROXIMITY_WEIGHT = 0.5  # bonus for two adjacent query words found next to each other
-PROXIMITY_SLOP = 0  # extra words allowed between them
-THEME_BOOST = 3.0  # passages tagged with the theme a query's synonyms belong to rank higher
+@dataclass(frozen=True)
+class RankingParams:
+    """The ranking's weights and the rule for the counted result set. The defaults were
+    chosen by cross-validation over the judged dev queries (``python -m bench.search_cv``;
+    the README's "Search ranking" gives the folds)."""
+
+    heading_weight: float = 0.5  # BM25 over the heading path, against the text's 1.0
+    title_weight: float = 0.2  # and over the document title
+    synonym_weight: float = 0.3  # a synonym of a query word counts for less than the word
+    proximity_weight: float = 0.5  # bonus for two adjacent query words found near each other
+    proximity_slop: int = 0  # extra words allowed between them
+    theme_boost: float = 3.0  # passages tagged with a theme the query names rank higher
+    #: Share of the query's concepts (a word, or words making one term, with its synonyms) a
+    #: passage must hold to be counted as plausibly relevant (listed, in the total and facets).
+    counted_share: float = 0.5
+
+    @property
+    def fields(self) -> tuple[tuple[str, float], ...]:
+        return (("text", 1.0), ("heading", self.heading_weight), ("title", self.title_weight))
+
+
+#: The ranking in force.
+PARAMS = RankingParams()
+#: How a query's words select passages: those holding enough of its concepts (``relevant``),
+#: any of its words (``any``), or every one of its concepts (``all``).
+MATCH_MODES = ("relevant", "any", "all")
 REFERENCE_WEIGHT = 0.5  # glossaries, reading lists and the like rank below the learning itself
 #: Sections that hold a report's reference matter rather than its learning, by their heading.
 REFERENCE_HEADING = re.compile(
@@ -60,34 +82,114 @@ def query_expansions(text: str, synonym_groups: list[tuple[str | None, tuple[str
 
 
 def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
-                 boost_themes: Sequence[str] = (), plain: bool = False) -> ParsedQuery:
+                 boost_themes: Sequence[str] = (), plain: bool = False,
+                 params: RankingParams = PARAMS, match: str = "relevant") -> ParsedQuery:
     """The query an engine runs for ``text``: the words as parsed, widened by synonyms (the
     best-matching equivalent counts, not all of them); among the matches, query words found
-    next to each other and passages of the query's themes rank higher. ``plain`` gives the
-    baseline (plain BM25 over the text)."""
+    next to each other and passages of the query's themes rank higher. The passages counted
+    and listed are those holding enough of the query's concepts (``match``, see
+    ``MATCH_MODES``), ranked as the whole query ranks them. ``plain`` gives the baseline (plain BM25 over the text, every
+    match counted)."""
     if plain:
         return parse_plain(text)
-    parsed = parse(text, FIELD_WEIGHTS)
+    parsed = parse(text, params.fields)
     if parsed.root is None:
         return parsed
-    synonyms = []
-    for group in expansions:
-        alternatives = tuple(Terms(term, phrase=len(terms_of(term)) > 1)
-                             for term in group if terms_of(term))
-        if alternatives:
-            synonyms.append(BestOf(alternatives, boost=SYNONYM_WEIGHT))
+    groups = [tuple(term for term in group if terms_of(term)) for group in expansions]
+    groups = [group for group in groups if group]
+    synonyms = [BestOf(_alternatives(group), boost=params.synonym_weight) for group in groups]
     words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
-    pairs = [Terms(f"{first} {second}", phrase=True, slop=PROXIMITY_SLOP)
+    pairs = [Terms(f"{first} {second}", phrase=True, slop=params.proximity_slop)
              for first, second in zip(words, words[1:])]
     # Synonyms widen what matches; proximity and the theme only rank what matches.
     matching = AnyOf((parsed.root, *synonyms)) if synonyms else parsed.root
     root = matching
-    if pairs:
-        root = Prefer(root, AnyOf(tuple(pairs), boost=PROXIMITY_WEIGHT))
-    if boost_themes:
-        root = Prefer(root, FacetIs("theme", tuple(boost_themes), boost=THEME_BOOST))
+    if pairs and params.proximity_weight:
+        root = Prefer(root, AnyOf(tuple(pairs), boost=params.proximity_weight))
+    if boost_themes and params.theme_boost:
+        root = Prefer(root, FacetIs("theme", tuple(boost_themes), boost=params.theme_boost))
+    counted = None if match == "any" else _counted(
+        parsed.root, groups, params.counted_share if match == "relevant" else 1.0)
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
-                       matching=matching)
+                       matching=matching, counted=counted)
+
+
+def _alternatives(group: Sequence[str], whole: bool = False) -> tuple[Terms, ...]:
+    """A synonym group's terms to search for; ``whole``: only those searchable word for word
+    ("not in school" is searched as "school", all its other words being too common to index,
+    which is no longer what it means)."""
+    return tuple(Terms(term, phrase=len(terms_of(term)) > 1) for term in group
+                 if not whole or len(terms_of(term)) == len(_WORD.findall(term)))
+
+
+_WORD = re.compile(r"[\w']+")
+
+
+def query_concepts(root: Node, groups: Sequence[Sequence[str]]) -> tuple[Node | None, list[Node]]:
+    """What a parsed query requires (``+word``; None when nothing), and its concepts: each
+    word or phrase it looks for, with the synonyms of the groups whose terms use its words."""
+    required, optional = (root.required, root.optional) if isinstance(root, Prefer) \
+        else (None, root)
+    items = list(optional.children) if isinstance(optional, AnyOf) and optional.boost == 1.0 \
+        else [optional]
+    if not all(isinstance(item, Terms) for item in items):
+        return required, []
+    # Words typed together that make one term of a synonym group ("home educated") are one
+    # concept: that term or its equivalents.
+    merged: list[tuple[Terms, list[Sequence[str]]]] = []
+    position = 0
+    while position < len(items):
+        for size in (3, 2):
+            chunk = items[position:position + size]
+            if len(chunk) == size and not any(item.phrase for item in chunk):
+                words = [term for item in chunk for term in terms_of(item.text)]
+                touched = [group for group in groups
+                           if any(terms_of(term) == words for term in group)]
+                if touched:
+                    merged.append((Terms(" ".join(item.text for item in chunk), phrase=True,
+                                         fields=chunk[0].fields), touched))
+                    position += size
+                    break
+        else:
+            words = set(terms_of(items[position].text))
+            merged.append((items[position], [group for group in groups
+                                             if any(words & set(terms_of(term))
+                                                    for term in group)]))
+            position += 1
+    concepts: list[Node] = []
+    for item, touched in merged:
+        alternatives = [alternative for group in touched
+                        for alternative in _alternatives(group, whole=True)]
+        concepts.append(BestOf((item, *alternatives)) if alternatives else item)
+    return required, concepts
+
+
+def _counted(root: Node, groups: Sequence[Sequence[str]], share: float) -> Node | None:
+    """The passages plausibly relevant to a query: holding at least ``share`` of its concepts
+    (and whatever it requires). None when that is every passage it matches."""
+    required, concepts = query_concepts(root, groups)
+    minimum = math.ceil(share * len(concepts) - 1e-9)
+    if minimum < 2:
+        return None
+    enough = AtLeast(tuple(concepts), minimum)
+    return enough if required is None else AllOf((required, enough))
+
+
+def query_themes(text: str, cues: Sequence[tuple[str, tuple[tuple[str, ...], ...]]],
+                 analyse) -> list[str]:
+    """Themes a query names through a theme's strong signal phrases (``cues``: theme id and
+    its phrases as ``analyse`` turns them into terms), beyond its search synonyms."""
+    terms = tuple(analyse(_EXCLUDED.sub(" ", text)))
+    found = []
+    for theme_id, phrases in cues:
+        if any(_contains(terms, phrase) for phrase in phrases):
+            found.append(theme_id)
+    return found
+
+
+def _contains(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(terms[i:i + size] == phrase for i in range(len(terms) - size + 1))
 
 
 def highlighted_terms(query: ParsedQuery) -> list[str]:

@@ -97,9 +97,11 @@ class EngineHit:
 
 @dataclass
 class EngineResults:
-    total: int
+    total: int  # passages counted (the query's ``counted`` tree, else every match)
     hits: list[EngineHit]
     facets: dict[str, dict[str, int]]
+    #: Passages matching any word of the query, when more than ``total`` could (else None).
+    matched: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ class SearchEngine(Protocol):
         then write less)."""
 
     def search(self, request: EngineRequest) -> EngineResults:
-        """Ranked, filtered passages with facet counts for the query and the other filters."""
+        """Ranked, filtered passages with facet counts for the query and the other filters:
+        the passages the query's ``counted`` tree matches, ranked by its ``root``; when it
+        matches none, every passage ``matching`` matches (``matched`` then None)."""
 
     def similar(self, text: str, *, exclude_document: int | None = None,
                 filters: dict[str, Sequence[str]] | None = None, year_to: int | None = None,
