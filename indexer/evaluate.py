@@ -199,6 +199,16 @@ def evaluate_search(paths: list[Path], kb: KnowledgeBase) -> dict:
             "per_query": per_query}
 
 
+def format_search_report(result: dict) -> str:
+    """A table of the product's and the baseline's figures, and the relative gain."""
+    lines = [f"{result['queries']} queries", f"{'metric':<12}{'product':>10}{'baseline':>10}{'gain':>9}"]
+    for metric in ("ndcg@10", "mrr@10", "recall@10"):
+        product, baseline = result[metric], result["baseline"][metric]
+        gain = f"{(product / baseline - 1) * 100:+.0f}%" if baseline else "n/a"
+        lines.append(f"{metric:<12}{product:>10.3f}{baseline:>10.3f}{gain:>9}")
+    return "\n".join(lines)
+
+
 #: The values cross-validation tries for each ranking parameter (a coordinate search from
 #: the current ones: each parameter in turn set to its best value on the training folds).
 SEARCH_GRID: dict[str, tuple] = {
@@ -208,6 +218,7 @@ SEARCH_GRID: dict[str, tuple] = {
     "proximity_weight": (0.0, 0.25, 0.5, 1.0, 2.0),
     "proximity_slop": (0, 1, 3),
     "theme_boost": (0.0, 1.0, 2.0, 3.0, 5.0, 8.0),
+    "drop_function_words": (False, True),
     "counted_share": (0.0, 0.34, 0.5, 0.6, 0.75, 1.0),
 }
 CV_ROUNDS = 2

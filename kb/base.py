@@ -57,6 +57,9 @@ class KnowledgeBase:
         self._synonyms += [(None, group) for group in self.taxonomy.search_synonyms]
         self.acronyms = load_acronyms()
         self._synonyms += synonym_groups(self.acronyms)
+        #: (theme id or None, equivalent terms): the taxonomy's, the practitioners' and the
+        #: acronyms' synonym groups.
+        self.synonym_groups = self._synonyms
         self._cues: list[tuple[str, tuple[tuple[str, ...], ...]]] | None = None
         self._domain: frozenset[str] | None = None
         self._long_searches: LongSearchGate | None = None

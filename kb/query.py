@@ -223,8 +223,10 @@ class _Parser:
         should, must = _distinct(should), _distinct(must)
         optional = None if not should else should[0] if len(should) == 1 \
             else AnyOf(tuple(should))
-        if must:
-            required_node = must[0] if len(must) == 1 else AllOf(tuple(must))
+        if must:  # (a lone required word stays marked as required: AllOf of one)
+            required_node = AllOf(tuple(must))
+            if len(must) == 1 and optional is not None:
+                required_node = must[0]
             return Prefer(required_node, optional) if optional is not None else required_node
         return optional
 

@@ -1,7 +1,7 @@
 """Ranking policy, outside the engines: field weights, synonyms, proximity, theme boosts,
 reference matter, and the plain-BM25 baseline they are measured against.
 
-Every weight was measured with ``kb eval search`` (see the README's ranking section); the
+Every weight was chosen by cross-validation with ``kb eval search --cv`` (see the README's ranking section); the
 engines score with BM25 and apply what the tree built here asks for.
 """
 from __future__ import annotations
@@ -18,24 +18,37 @@ from kb.query import (AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery,
 @dataclass(frozen=True)
 class RankingParams:
     """The ranking's weights and the rule for the counted result set. The defaults were
-    chosen by cross-validation over the judged dev queries (``python -m bench.search_cv``;
+    chosen by cross-validation over the judged dev queries (``kb eval search --cv 6``;
     the README's "Search ranking" gives the folds)."""
 
-    heading_weight: float = 0.5  # BM25 over the heading path, against the text's 1.0
-    title_weight: float = 0.2  # and over the document title
-    synonym_weight: float = 0.3  # a synonym of a query word counts for less than the word
-    proximity_weight: float = 0.5  # bonus for two adjacent query words found near each other
+    heading_weight: float = 1.0  # BM25 over the heading path, against the text's 1.0
+    title_weight: float = 0.1  # and over the document title
+    synonym_weight: float = 0.15  # a synonym of a query word counts for less than the word
+    proximity_weight: float = 0.25  # bonus for two adjacent query words found near each other
     proximity_slop: int = 0  # extra words allowed between them
     theme_boost: float = 3.0  # passages tagged with a theme the query names rank higher
     #: Share of the query's concepts (a word, or words making one term, with its synonyms) a
     #: passage must hold to be counted as plausibly relevant (listed, in the total and facets).
     counted_share: float = 0.5
+    #: Leave out the words of a question or a sentence that say nothing of what is sought
+    #: ("what", "is there", "how", "my"), unless quoted or the query has nothing else.
+    drop_function_words: bool = True
 
     @property
     def fields(self) -> tuple[tuple[str, float], ...]:
         return (("text", 1.0), ("heading", self.heading_weight), ("title", self.title_weight))
 
 
+#: Words a query phrased as a question or a sentence holds that say nothing of what is
+#: sought (beyond ``kb.query.STOP_WORDS``, which the index itself leaves out).
+FUNCTION_WORDS = frozenset((
+    "what", "which", "who", "whom", "whose", "how", "why", "where", "there", "here", "was",
+    "were", "been", "being", "do", "does", "did", "doing", "has", "had", "having", "i", "me",
+    "my", "our", "ours", "they", "them", "their", "he", "him", "his", "she", "her", "its",
+    "would", "could", "should", "shall", "might", "must", "about", "any", "some", "such",
+    "than", "then", "so", "very", "just", "also", "still", "most", "more", "much", "many",
+    "into", "onto", "over", "out", "up", "off", "all", "each", "every", "both", "other",
+    "these", "those", "there's", "what's", "isn't", "aren't"))
 #: The ranking in force.
 PARAMS = RankingParams()
 #: How a query's words select passages: those holding enough of its concepts (``relevant``),
@@ -95,15 +108,21 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
     parsed = parse(text, params.fields)
     if parsed.root is None:
         return parsed
+    if params.drop_function_words:
+        parsed = _without_function_words(parsed)
     groups = [tuple(term for term in group if terms_of(term)) for group in expansions]
     groups = [group for group in groups if group]
     synonyms = [BestOf(_alternatives(group), boost=params.synonym_weight) for group in groups]
     words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
+    if params.drop_function_words and any(word not in FUNCTION_WORDS for word in words):
+        words = [word for word in words if word not in FUNCTION_WORDS]
     pairs = [Terms(f"{first} {second}", phrase=True, slop=params.proximity_slop)
              for first, second in zip(words, words[1:])]
-    # Synonyms widen what matches; proximity and the theme only rank what matches.
-    matching = AnyOf((parsed.root, *synonyms)) if synonyms else parsed.root
-    root = matching
+    # Synonyms widen what matches (but what a query requires, ``+word`` or ``AND``, stays
+    # required: there they only rank); proximity and the theme only rank what matches.
+    strict = isinstance(parsed.root, (Prefer, AllOf))
+    matching = AnyOf((parsed.root, *synonyms)) if synonyms and not strict else parsed.root
+    root = Prefer(matching, AnyOf(tuple(synonyms))) if synonyms and strict else matching
     if pairs and params.proximity_weight:
         root = Prefer(root, AnyOf(tuple(pairs), boost=params.proximity_weight))
     if boost_themes and params.theme_boost:
@@ -112,6 +131,23 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
         parsed.root, groups, params.counted_share if match == "relevant" else 1.0)
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
                        matching=matching, counted=counted)
+
+
+def _without_function_words(parsed: ParsedQuery) -> ParsedQuery:
+    """``parsed`` without the unquoted function words among the words it looks for (when it
+    looks for anything else)."""
+    root = parsed.root
+    optional = root.optional if isinstance(root, Prefer) else root
+    if not isinstance(optional, AnyOf) or optional.boost != 1.0:
+        return parsed
+    kept = tuple(child for child in optional.children
+                 if not (isinstance(child, Terms) and not child.phrase
+                         and set(terms_of(child.text)) <= FUNCTION_WORDS))
+    if not kept or len(kept) == len(optional.children):
+        return parsed
+    optional = kept[0] if len(kept) == 1 else AnyOf(kept)
+    root = Prefer(root.required, optional) if isinstance(root, Prefer) else optional
+    return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice)
 
 
 def _alternatives(group: Sequence[str], whole: bool = False) -> tuple[Terms, ...]:

@@ -10,19 +10,30 @@ that share a few words 0.05 to 0.25).
 """
 from __future__ import annotations
 
+import math
+import re
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from kb.base import KnowledgeBase
+from kb.engine import EngineHit
 from kb.model import Passage
+from kb.query import STOP_WORDS
+from kb.ranking import FUNCTION_WORDS
 from kb.search import PassageResult
+from kb.text import fold
 
 SAME_POINT = 0.3
 MEMO_ENTRIES = 512
+#: Two recommendations asking for the same thing: the share of what they ask that they share
+#: (see ``ask_similarity``) at which the match is "strong", and the least that is "partial".
+STRONG_ASK = 0.3
+PARTIAL_ASK = 0.2
+THEME_SHARE = 0.2  # the weight of shared themes in ``ask_similarity`` (the rest: shared terms)
 
 T = TypeVar("T")
 
@@ -33,6 +44,112 @@ class Echo:
 
     result: PassageResult
     strength: float  # its score as a share of the given passage's best possible score, 0..1
+
+    @property
+    def match(self) -> str:
+        """"strong" or "partial", for an earlier recommendation asking for the same thing."""
+        return "strong" if self.strength >= STRONG_ASK else "partial"
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """Every visible passage of a type as sets of key terms, and each term's weight."""
+
+    terms: dict[int, frozenset[str]]  # by passage id
+    weights: dict[str, float]  # inverse document frequency among those passages
+    passages: dict[int, Passage]
+
+
+def key_terms(kb: KnowledgeBase, text: str) -> frozenset[str]:
+    """What a passage talks about, as terms: its words as the search engine stems them (stop
+    words, function words and numbers left out), and for each synonym group of the taxonomy
+    or the acronyms whose term it uses ("male carers", "dad"), the group itself: restatements
+    in other words share it."""
+    folded = fold(text).lower()
+    ignored = _function_stems(kb)
+    terms = {token.term for token in kb.engine.analyse(folded)
+             if token.term not in ignored and not token.term.isdigit() and len(token.term) > 2}
+    pattern, group_of = _synonym_pattern(kb)
+    terms |= {f"~{group_of[match.group(0)]}" for match in pattern.finditer(folded)}
+    return frozenset(terms)
+
+
+def _function_stems(kb: KnowledgeBase) -> frozenset[str]:
+    cached = getattr(kb, "_function_stems", None)
+    if cached is None:
+        cached = frozenset(token.term for word in STOP_WORDS | FUNCTION_WORDS
+                           for token in kb.engine.analyse(word))
+        kb._function_stems = cached
+    return cached
+
+
+def _synonym_pattern(kb: KnowledgeBase) -> tuple[re.Pattern, dict[str, int]]:
+    cached = getattr(kb, "_ask_synonyms", None)
+    if cached is None:
+        group_of: dict[str, int] = {}
+        for index, (_, group) in enumerate(kb.synonym_groups):
+            for term in group:
+                group_of.setdefault(fold(term).lower(), index)
+        alternatives = "|".join(re.escape(term) for term in sorted(group_of, key=len, reverse=True))
+        cached = re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])"), group_of
+        kb._ask_synonyms = cached
+    return cached
+
+
+def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> _Asks:
+    def compute() -> _Asks:
+        passages = [p for p in kb.store.passages(
+            passage_ids=kb.store.passage_ids_of_type(passage_type))]
+        if not include_restricted:
+            restricted = {d.id for d in kb.store.documents() if d.meta.restricted}
+            passages = [p for p in passages if p.document_id not in restricted]
+        terms = {p.id: key_terms(kb, p.text) for p in passages}
+        held = Counter(term for found in terms.values() for term in found)
+        count = max(1, len(passages))
+        weights = {term: math.log(1 + count / n) for term, n in held.items()}
+        return _Asks(terms, weights, {p.id: p for p in passages})
+    return memoised(kb, ("asks", passage_type, include_restricted), compute)
+
+
+def ask_similarity(first: frozenset[str], second: frozenset[str], weights: dict[str, float],
+                   first_themes: Sequence[str] = (), second_themes: Sequence[str] = ()) -> float:
+    """How far two passages ask for the same thing, 0..1: the cosine of their key terms
+    (weighted by how rare each is among the passages compared), of which ``THEME_SHARE``
+    counts only as far as they share their themes (shared themes alone link nothing)."""
+    def norm(terms: frozenset[str]) -> float:
+        return math.sqrt(sum(weights.get(term, 0.0) ** 2 for term in terms))
+
+    both = norm(first) * norm(second)
+    cosine = sum(weights.get(term, 0.0) ** 2 for term in first & second) / both if both else 0.0
+    themes = set(first_themes) | set(second_themes)
+    overlap = len(set(first_themes) & set(second_themes)) / len(themes) if themes else 0.0
+    return cosine * (1 - THEME_SHARE + THEME_SHARE * overlap)
+
+
+def same_asks(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool,
+              passage_type: str, year_to: int | None = None,
+              limit: int = 3) -> list[Echo]:
+    """Passages of ``passage_type`` in other documents (up to ``year_to``) asking for much the
+    same thing as ``passage``, strongest first, each at least ``PARTIAL_ASK`` alike."""
+    asks = _asks(kb, passage_type, include_restricted)
+    mine = asks.terms.get(passage.id) or key_terms(kb, passage.text)
+    years = {d.id: d.meta.year for d in kb.store.documents()}
+    scored = []
+    for other_id, terms in asks.terms.items():
+        other = asks.passages[other_id]
+        year = years.get(other.document_id)
+        if other.document_id == passage.document_id or (
+                year_to is not None and (year is None or year > year_to)):
+            continue
+        strength = ask_similarity(mine, terms, asks.weights, passage.themes, other.themes)
+        if strength >= PARTIAL_ASK:
+            scored.append((strength, other))
+    scored.sort(key=lambda item: (-item[0], item[1].id))
+    hits = [EngineHit(other.id, other.document_id, strength) for strength, other in scored[:limit]]
+    shared = frozenset(term for _, other in scored[:limit] for term in
+                       asks.terms[other.id] & mine if not term.startswith("~"))
+    return [Echo(result, result.score)
+            for result in kb._results(hits, shared, include_restricted)]
 
 
 def echoes(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool, limit: int = 3,
