@@ -1,19 +1,20 @@
 """Ranking policy, outside the engines: field weights, synonyms, proximity, theme boosts,
 reference matter, and the plain-BM25 baseline they are measured against.
 
-Every weight was chosen by cross-validation with ``kb eval search --cv`` (see the README's ranking section); the
-engines score with BM25 and apply what the tree built here asks for.
+Every weight was chosen by cross-validation with ``kb eval search --cv`` (see the README's
+ranking section); the engines score with BM25 and apply what the tree built here asks for.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-import math
 
 from kb.query import (AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery, Prefer, Terms,
                       leaves, parse, parse_plain, plain_words, terms_of)
+
 
 @dataclass(frozen=True)
 class RankingParams:
@@ -110,8 +111,7 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
         return parsed
     if params.drop_function_words:
         parsed = _without_function_words(parsed)
-    groups = [tuple(term for term in group if terms_of(term)) for group in expansions]
-    groups = [group for group in groups if group]
+    groups = _distinct_groups(expansions)
     synonyms = [BestOf(_alternatives(group), boost=params.synonym_weight) for group in groups]
     words = terms_of(plain_words(_EXCLUDED.sub(" ", text)))
     if params.drop_function_words and any(word not in FUNCTION_WORDS for word in words):
@@ -131,6 +131,23 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
         parsed.root, groups, params.counted_share if match == "relevant" else 1.0)
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
                        matching=matching, counted=counted)
+
+
+def _distinct_groups(expansions: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The synonym groups with searchable terms, each term searched once: in the first group
+    holding it (a theme's group and an acronym's often share terms)."""
+    seen: set[tuple[str, ...]] = set()
+    groups = []
+    for group in expansions:
+        kept = []
+        for term in group:
+            key = tuple(terms_of(term))
+            if key and key not in seen:
+                seen.add(key)
+                kept.append(term)
+        if kept:
+            groups.append(tuple(kept))
+    return groups
 
 
 def _without_function_words(parsed: ParsedQuery) -> ParsedQuery:
@@ -213,19 +230,18 @@ def _counted(root: Node, groups: Sequence[Sequence[str]], share: float) -> Node 
 
 def query_themes(text: str, cues: Sequence[tuple[str, tuple[tuple[str, ...], ...]]],
                  analyse) -> list[str]:
-    """Themes a query names through a theme's strong signal phrases (``cues``: theme id and
-    its phrases as ``analyse`` turns them into terms), beyond its search synonyms."""
+    """Themes a query names through a theme's phrases (``cues``: theme id and its phrases as
+    ``analyse`` turns them into terms), beyond its search synonyms."""
     terms = tuple(analyse(_EXCLUDED.sub(" ", text)))
+    starts: dict[str, list[int]] = {}
+    for index, term in enumerate(terms):
+        starts.setdefault(term, []).append(index)
     found = []
     for theme_id, phrases in cues:
-        if any(_contains(terms, phrase) for phrase in phrases):
+        if any(terms[i:i + len(phrase)] == phrase
+               for phrase in phrases for i in starts.get(phrase[0], ())):
             found.append(theme_id)
     return found
-
-
-def _contains(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(terms[i:i + size] == phrase for i in range(len(terms) - size + 1))
 
 
 def highlighted_terms(query: ParsedQuery) -> list[str]:
