@@ -11,7 +11,6 @@ that share a few words 0.05 to 0.25).
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -33,6 +32,10 @@ MEMO_ENTRIES = 512
 #: (see ``ask_similarity``) at which the match is "strong", and the least that is "partial".
 STRONG_ASK = 0.3
 PARTIAL_ASK = 0.2
+#: Two passages are compared only when they share a term held by at most this share of the
+#: passages compared (or ``COMMON_FLOOR`` of them), so the work per passage stays small.
+COMMON_SHARE = 0.02
+COMMON_FLOOR = 5
 THEME_SHARE = 0.2  # the weight of shared themes in ``ask_similarity`` (the rest: shared terms)
 
 T = TypeVar("T")
@@ -53,11 +56,14 @@ class Echo:
 
 @dataclass(frozen=True)
 class _Asks:
-    """Every visible passage of a type as sets of key terms, and each term's weight."""
+    """Every visible passage of a type as sets of key terms, each term's weight, and which
+    passages hold each term."""
 
     terms: dict[int, frozenset[str]]  # by passage id
     weights: dict[str, float]  # inverse document frequency among those passages
+    holding: dict[str, list[int]]  # passage ids by term
     passages: dict[int, Passage]
+    norms: dict[int, float]  # each passage's weighted length (see ``ask_similarity``)
 
 
 def key_terms(kb: KnowledgeBase, text: str) -> frozenset[str]:
@@ -65,65 +71,68 @@ def key_terms(kb: KnowledgeBase, text: str) -> frozenset[str]:
     words, function words and numbers left out), and for each synonym group of the taxonomy
     or the acronyms whose term it uses ("male carers", "dad"), the group itself: restatements
     in other words share it."""
-    folded = fold(text).lower()
-    ignored = _function_stems(kb)
-    terms = {token.term for token in kb.engine.analyse(folded)
-             if token.term not in ignored and not token.term.isdigit() and len(token.term) > 2}
-    pattern, group_of = _synonym_pattern(kb)
-    terms |= {f"~{group_of[match.group(0)]}" for match in pattern.finditer(folded)}
+    stems = tuple(token.term for token in kb.engine.analyse(fold(text).lower()))
+    ignored, phrases = _vocabulary(kb)
+    terms = {stem for stem in stems if stem not in ignored and not stem.isdigit()
+             and len(stem) > 2}
+    for index, stem in enumerate(stems):
+        for phrase, group in phrases.get(stem, ()):
+            if stems[index:index + len(phrase)] == phrase:
+                terms.add(group)
     return frozenset(terms)
 
 
-def _function_stems(kb: KnowledgeBase) -> frozenset[str]:
-    cached = getattr(kb, "_function_stems", None)
+def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple[tuple, str]]]]:
+    """The stems of words that say nothing of an ask, and each synonym term as stems (found
+    by its first stem) with its group's name."""
+    cached = getattr(kb, "_ask_vocabulary", None)
     if cached is None:
-        cached = frozenset(token.term for word in STOP_WORDS | FUNCTION_WORDS
-                           for token in kb.engine.analyse(word))
-        kb._function_stems = cached
-    return cached
-
-
-def _synonym_pattern(kb: KnowledgeBase) -> tuple[re.Pattern, dict[str, int]]:
-    cached = getattr(kb, "_ask_synonyms", None)
-    if cached is None:
-        group_of: dict[str, int] = {}
+        ignored = frozenset(token.term for word in STOP_WORDS | FUNCTION_WORDS
+                            for token in kb.engine.analyse(word))
+        phrases: dict[str, list[tuple[tuple, str]]] = {}
         for index, (_, group) in enumerate(kb.synonym_groups):
             for term in group:
-                group_of.setdefault(fold(term).lower(), index)
-        alternatives = "|".join(re.escape(term) for term in sorted(group_of, key=len, reverse=True))
-        cached = re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])"), group_of
-        kb._ask_synonyms = cached
+                stems = tuple(token.term for token in kb.engine.analyse(fold(term).lower()))
+                if stems and (stems, f"~{index}") not in phrases.get(stems[0], []):
+                    phrases.setdefault(stems[0], []).append((stems, f"~{index}"))
+        cached = kb._ask_vocabulary = (ignored, phrases)
     return cached
 
 
 def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> _Asks:
     def compute() -> _Asks:
-        passages = [p for p in kb.store.passages(
-            passage_ids=kb.store.passage_ids_of_type(passage_type))]
+        passages = kb.store.passages(passage_ids=kb.store.passage_ids_of_type(passage_type))
         if not include_restricted:
             restricted = {d.id for d in kb.store.documents() if d.meta.restricted}
             passages = [p for p in passages if p.document_id not in restricted]
         terms = {p.id: key_terms(kb, p.text) for p in passages}
-        held = Counter(term for found in terms.values() for term in found)
+        holding: dict[str, list[int]] = {}
+        for passage_id, found in terms.items():
+            for term in found:
+                holding.setdefault(term, []).append(passage_id)
         count = max(1, len(passages))
-        weights = {term: math.log(1 + count / n) for term, n in held.items()}
-        return _Asks(terms, weights, {p.id: p for p in passages})
+        weights = {term: math.log(1 + count / len(ids)) for term, ids in holding.items()}
+        norms = {passage_id: _norm(found, weights) for passage_id, found in terms.items()}
+        return _Asks(terms, weights, holding, {p.id: p for p in passages}, norms)
     return memoised(kb, ("asks", passage_type, include_restricted), compute)
 
 
 def ask_similarity(first: frozenset[str], second: frozenset[str], weights: dict[str, float],
-                   first_themes: Sequence[str] = (), second_themes: Sequence[str] = ()) -> float:
+                   first_themes: Sequence[str] = (), second_themes: Sequence[str] = (),
+                   norms: tuple[float, float] | None = None) -> float:
     """How far two passages ask for the same thing, 0..1: the cosine of their key terms
-    (weighted by how rare each is among the passages compared), of which ``THEME_SHARE``
-    counts only as far as they share their themes (shared themes alone link nothing)."""
-    def norm(terms: frozenset[str]) -> float:
-        return math.sqrt(sum(weights.get(term, 0.0) ** 2 for term in terms))
-
-    both = norm(first) * norm(second)
+    (weighted by how rare each is among the passages compared; ``norms``, their weighted
+    lengths when known), of which ``THEME_SHARE`` counts only as far as they share their
+    themes (shared themes alone link nothing)."""
+    both = norms[0] * norms[1] if norms else _norm(first, weights) * _norm(second, weights)
     cosine = sum(weights.get(term, 0.0) ** 2 for term in first & second) / both if both else 0.0
     themes = set(first_themes) | set(second_themes)
     overlap = len(set(first_themes) & set(second_themes)) / len(themes) if themes else 0.0
     return cosine * (1 - THEME_SHARE + THEME_SHARE * overlap)
+
+
+def _norm(terms: frozenset[str], weights: dict[str, float]) -> float:
+    return math.sqrt(sum(weights.get(term, 0.0) ** 2 for term in terms))
 
 
 def same_asks(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool,
@@ -133,15 +142,22 @@ def same_asks(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool,
     same thing as ``passage``, strongest first, each at least ``PARTIAL_ASK`` alike."""
     asks = _asks(kb, passage_type, include_restricted)
     mine = asks.terms.get(passage.id) or key_terms(kb, passage.text)
+    mine_norm = _norm(mine, asks.weights)
     years = {d.id: d.meta.year for d in kb.store.documents()}
+    # Passages sharing none of its less common terms are too far apart to be compared.
+    common = max(COMMON_FLOOR, COMMON_SHARE * len(asks.terms))
+    candidates = {other_id for term in mine if len(asks.holding.get(term, ())) <= common
+                  for other_id in asks.holding.get(term, ())}
     scored = []
-    for other_id, terms in asks.terms.items():
+    for other_id in candidates:
+        terms = asks.terms[other_id]
         other = asks.passages[other_id]
         year = years.get(other.document_id)
         if other.document_id == passage.document_id or (
                 year_to is not None and (year is None or year > year_to)):
             continue
-        strength = ask_similarity(mine, terms, asks.weights, passage.themes, other.themes)
+        strength = ask_similarity(mine, terms, asks.weights, passage.themes, other.themes,
+                                  norms=(mine_norm, asks.norms[other_id]))
         if strength >= PARTIAL_ASK:
             scored.append((strength, other))
     scored.sort(key=lambda item: (-item[0], item[1].id))
