@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from kb.query import (AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery, Prefer, Terms,
@@ -213,7 +213,9 @@ def query_concepts(root: Node, groups: Sequence[Sequence[str]]) -> tuple[Node | 
     for item, touched in merged:
         alternatives = [alternative for group in touched
                         for alternative in _alternatives(group, whole=True)]
-        concepts.append(BestOf((item, *alternatives)) if alternatives else item)
+        # (A concept only selects passages, never scores them: held in the text or heading.)
+        item = replace(item, fields=tuple(f for f in item.fields if f[0] != "title"))
+        concepts.append(AnyOf((item, *alternatives)) if alternatives else item)
     return required, concepts
 
 

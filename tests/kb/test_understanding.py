@@ -165,12 +165,15 @@ def test_made_before_links_the_fathers_details_recommendations(corpus_kb: Knowle
 
 def test_made_before_leaves_unrelated_recommendations_out(corpus_kb: KnowledgeBase) -> None:
     ids = corpus_kb.store.passage_ids_of_type("recommendation")
-    linked = 0
+    with_earlier = 0
     for passage in corpus_kb.store.passages(passage_ids=ids):
         document = corpus_kb.store.document(passage.document_id)
-        for echo in made_before(corpus_kb, passage, document):
-            linked += 1
+        found = made_before(corpus_kb, passage, document)
+        with_earlier += bool(found)
+        for echo in found:  # what they ask for has words in common, not only "should"
             shared = set(terms_of(passage.text)) & set(terms_of(echo.result.passage.text))
-            assert len(shared - {"recommendation", "should"}) >= 3, \
+            assert len(shared - {"recommendation", "should", "ensure"}) >= 2, \
                 (passage.text, echo.result.passage.text)
-    assert linked < 2 * len(ids)
+        if "temporary accommodation" in passage.text:  # housing: nothing asked before
+            assert not any("practice nurses" in e.result.passage.text for e in found)
+    assert 0 < with_earlier < 0.6 * len(ids)
