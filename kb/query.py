@@ -119,6 +119,9 @@ class ParsedQuery:
     #: The passages a search counts (its total and facets) and lists, ranked by ``root``:
     #: those plausibly relevant among ``matching`` (see ``kb.ranking``); None: ``matching``.
     counted: Node | None = None
+    #: The query's words as typed, in the text (no synonyms): what "mention any of your
+    #: words" counts beside ``counted``; None when ``counted`` is None.
+    mentions: Node | None = None
 
     @property
     def matches_nothing(self) -> bool:

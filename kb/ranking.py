@@ -130,7 +130,8 @@ def ranked_query(text: str, expansions: Sequence[Sequence[str]] = (),
     counted = None if match == "any" else _counted(
         parsed.root, groups, params.counted_share if match == "relevant" else 1.0)
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice,
-                       matching=matching, counted=counted)
+                       matching=matching, counted=counted,
+                       mentions=parse_plain(text).root if counted is not None else None)
 
 
 def _distinct_groups(expansions: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:

@@ -100,7 +100,8 @@ class EngineResults:
     total: int  # passages counted (the query's ``counted`` tree, else every match)
     hits: list[EngineHit]
     facets: dict[str, dict[str, int]]
-    #: Passages matching any word of the query, when more than ``total`` could (else None).
+    #: Passages mentioning any word of the query (its ``mentions``), at least ``total``;
+    #: None when the total counts every match.
     matched: int | None = None
 
 

@@ -380,8 +380,9 @@ class TantivyEngine:
         if counted_tree is not None:
             total, counted = count(counted_tree)
             if total:
-                matched = int(searcher.aggregate(within(matching), {
-                    "total": {"value_count": {"field": "pid"}}})["total"]["value"])
+                mentions = request.query.mentions or matching
+                matched = max(total, int(searcher.aggregate(within(mentions), {
+                    "total": {"value_count": {"field": "pid"}}})["total"]["value"]))
             else:  # nothing holds enough of the query: every match is listed
                 counted_tree = None
         if counted_tree is None:

@@ -397,7 +397,13 @@ class _Part:
             if root is not None and request.query.counted is not None:
                 counted = _node_mask(searcher, request.query.counted, table.size)
                 if np.count_nonzero(selected & counted):  # else every match is listed
-                    any_total = int(np.count_nonzero(selected))
+                    mentions = request.query.mentions
+                    mentioned = selected if mentions is None else \
+                        _matching(searcher, _translate(mentions, schema), table.size) & wanted
+                    if excluded is not None and mentions is not None:
+                        mentioned &= ~_matching(searcher, excluded, table.size)
+                    any_total = max(int(np.count_nonzero(selected & counted)),
+                                    int(np.count_nonzero(mentioned)))
                     matched &= counted
                     selected &= counted
             facets: dict[str, dict[str, int]] = {}

