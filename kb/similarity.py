@@ -62,7 +62,8 @@ class _Asks:
     terms: dict[int, frozenset[str]]  # by passage id
     weights: dict[str, float]  # inverse document frequency among those passages
     holding: dict[str, list[int]]  # passage ids by term
-    passages: dict[int, Passage]
+    #: By passage id: its document, the document's year and the passage's themes.
+    places: dict[int, tuple[int, int | None, tuple[str, ...]]]
     norms: dict[int, float]  # each passage's weighted length (see ``ask_similarity``)
 
 
@@ -102,9 +103,9 @@ def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple
 def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> _Asks:
     def compute() -> _Asks:
         passages = kb.store.passages(passage_ids=kb.store.passage_ids_of_type(passage_type))
-        if not include_restricted:
-            restricted = {d.id for d in kb.store.documents() if d.meta.restricted}
-            passages = [p for p in passages if p.document_id not in restricted]
+        documents = {d.id: d for d in kb.store.documents()}
+        passages = [p for p in passages if p.document_id in documents
+                    and (include_restricted or not documents[p.document_id].meta.restricted)]
         terms = {p.id: key_terms(kb, p.text) for p in passages}
         holding: dict[str, list[int]] = {}
         for passage_id, found in terms.items():
@@ -113,7 +114,9 @@ def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> _As
         count = max(1, len(passages))
         weights = {term: math.log(1 + count / len(ids)) for term, ids in holding.items()}
         norms = {passage_id: _norm(found, weights) for passage_id, found in terms.items()}
-        return _Asks(terms, weights, holding, {p.id: p for p in passages}, norms)
+        places = {p.id: (p.document_id, documents[p.document_id].meta.year, tuple(p.themes))
+                  for p in passages}
+        return _Asks(terms, weights, holding, places, norms)
     return memoised(kb, ("asks", passage_type, include_restricted), compute)
 
 
@@ -143,7 +146,6 @@ def same_asks(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool,
     asks = _asks(kb, passage_type, include_restricted)
     mine = asks.terms.get(passage.id) or key_terms(kb, passage.text)
     mine_norm = _norm(mine, asks.weights)
-    years = {d.id: d.meta.year for d in kb.store.documents()}
     # Passages sharing none of its less common terms are too far apart to be compared.
     common = max(COMMON_FLOOR, COMMON_SHARE * len(asks.terms))
     candidates = {other_id for term in mine if len(asks.holding.get(term, ())) <= common
@@ -151,19 +153,19 @@ def same_asks(kb: KnowledgeBase, passage: Passage, *, include_restricted: bool,
     scored = []
     for other_id in candidates:
         terms = asks.terms[other_id]
-        other = asks.passages[other_id]
-        year = years.get(other.document_id)
-        if other.document_id == passage.document_id or (
+        document_id, year, themes = asks.places[other_id]
+        if document_id == passage.document_id or (
                 year_to is not None and (year is None or year > year_to)):
             continue
-        strength = ask_similarity(mine, terms, asks.weights, passage.themes, other.themes,
+        strength = ask_similarity(mine, terms, asks.weights, passage.themes, themes,
                                   norms=(mine_norm, asks.norms[other_id]))
         if strength >= PARTIAL_ASK:
-            scored.append((strength, other))
-    scored.sort(key=lambda item: (-item[0], item[1].id))
-    hits = [EngineHit(other.id, other.document_id, strength) for strength, other in scored[:limit]]
-    shared = frozenset(term for _, other in scored[:limit] for term in
-                       asks.terms[other.id] & mine if not term.startswith("~"))
+            scored.append((strength, other_id, document_id))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    hits = [EngineHit(other_id, document_id, strength)
+            for strength, other_id, document_id in scored[:limit]]
+    shared = frozenset(term for hit in hits for term in asks.terms[hit.passage_id] & mine
+                       if not term.startswith("~"))
     return [Echo(result, result.score)
             for result in kb._results(hits, shared, include_restricted)]
 
