@@ -267,7 +267,7 @@ class KnowledgeBase:
                                         if c.acronym.means else "") for c in corrections])
 
     def _stems(self, text: str) -> list[str]:
-        return [token.term for token in self.engine.analyse(fold(text).lower())]
+        return self.engine.stems(fold(text).lower())
 
     def theme_cues(self) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
         """Each theme with the phrases that name it in a query (its search synonyms and

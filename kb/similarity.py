@@ -72,7 +72,7 @@ def key_terms(kb: KnowledgeBase, text: str) -> frozenset[str]:
     words, function words and numbers left out), and for each synonym group of the taxonomy
     or the acronyms whose term it uses ("male carers", "dad"), the group itself: restatements
     in other words share it."""
-    stems = tuple(token.term for token in kb.engine.analyse(fold(text).lower()))
+    stems = tuple(kb.engine.stems(fold(text).lower()))
     ignored, phrases = _vocabulary(kb)
     terms = {stem for stem in stems if stem not in ignored and not stem.isdigit()
              and len(stem) > 2}
@@ -88,12 +88,12 @@ def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple
     by its first stem) with its group's name."""
     cached = getattr(kb, "_ask_vocabulary", None)
     if cached is None:
-        ignored = frozenset(token.term for word in STOP_WORDS | FUNCTION_WORDS
-                            for token in kb.engine.analyse(word))
+        ignored = frozenset(stem for word in STOP_WORDS | FUNCTION_WORDS
+                            for stem in kb.engine.stems(word))
         phrases: dict[str, list[tuple[tuple, str]]] = {}
         for index, (_, group) in enumerate(kb.synonym_groups):
             for term in group:
-                stems = tuple(token.term for token in kb.engine.analyse(fold(term).lower()))
+                stems = tuple(kb.engine.stems(fold(term).lower()))
                 if stems and (stems, f"~{index}") not in phrases.get(stems[0], []):
                     phrases.setdefault(stems[0], []).append((stems, f"~{index}"))
         cached = kb._ask_vocabulary = (ignored, phrases)

@@ -163,6 +163,9 @@ class SearchEngine(Protocol):
     def analyse(self, text: str) -> list[Token]:
         """``text``'s terms as this engine indexes them (stop words left in)."""
 
+    def stems(self, text: str) -> list[str]:
+        """``text``'s terms as ``analyse`` gives them, without their places (quicker)."""
+
     def passage_ids(self) -> tuple[set[int], set[int]]:
         """Ids of every indexed passage: (open, restricted)."""
 

@@ -478,6 +478,9 @@ class TantivyEngine:
         stems = self._analyse.analyze(word)
         return searcher.doc_freq("text", stems[0]) if stems else 0
 
+    def stems(self, text: str) -> list[str]:
+        return self._tokens.analyze(text)
+
     def analyse(self, text: str) -> list[Token]:
         # The tokenizer is TERM: Python's regex finds the same words (and their places) when
         # tantivy's stems come out one for one; otherwise tantivy's own offsets are read.

@@ -629,6 +629,9 @@ class WhooshEngine:
         return self._reader(include_restricted).spellings(word, include_restricted,
                                                           max_distance, limit)
 
+    def stems(self, text: str) -> list[str]:
+        return [token.text for token in _ANALYZER(text, mode="index", removestops=False)]
+
     def analyse(self, text: str) -> list[Token]:
         return [Token(token.text, token.startchar, token.endchar)
                 for token in _ANALYZER(text, positions=True, chars=True, mode="index",
