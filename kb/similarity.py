@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ PARTIAL_ASK = 0.2
 #: passages compared (or ``COMMON_FLOOR`` of them), so the work per passage stays small.
 COMMON_SHARE = 0.02
 COMMON_FLOOR = 5
+PREPARING_STEP = 32  # passages read between pauses when preparing in the background
+PREPARING_PAUSE = 0.002  # seconds
 THEME_SHARE = 0.2  # the weight of shared themes in ``ask_similarity`` (the rest: shared terms)
 
 T = TypeVar("T")
@@ -100,13 +103,30 @@ def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple
     return cached
 
 
-def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> _Asks:
+def prepare_asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> None:
+    """Read what every passage of ``passage_type`` asks for, ahead of ``same_asks``, in
+    small steps that leave searches in other threads room to run (for background warming:
+    at national scale it is seconds of Python)."""
+    _asks(kb, passage_type, include_restricted, pause=PREPARING_PAUSE)
+
+
+def _asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool,
+          pause: float = 0.0) -> _Asks:
+    def read(passages: list[Passage]) -> dict[int, frozenset[str]]:
+        terms = {}
+        for start in range(0, len(passages), PREPARING_STEP):
+            terms.update((p.id, key_terms(kb, p.text))
+                         for p in passages[start:start + PREPARING_STEP])
+            if pause:
+                time.sleep(pause)  # lets waiting threads take the interpreter
+        return terms
+
     def compute() -> _Asks:
         passages = kb.store.passages(passage_ids=kb.store.passage_ids_of_type(passage_type))
         documents = {d.id: d for d in kb.store.documents()}
         passages = [p for p in passages if p.document_id in documents
                     and (include_restricted or not documents[p.document_id].meta.restricted)]
-        terms = {p.id: key_terms(kb, p.text) for p in passages}
+        terms = read(passages)
         holding: dict[str, list[int]] = {}
         for passage_id, found in terms.items():
             for term in found:

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from flask import Flask
 
 from kb.base import KnowledgeBase
-from kb.recommendations import made_before, search_recommendations
+from kb.recommendations import RECOMMENDATION, made_before, search_recommendations
 from kb.search import SearchRequest
-from kb.similarity import data_version
+from kb.similarity import data_version, prepare_asks
 from kb.trends import most_common, repeated_national_learning
 from web.knowledge import KB_EXTENSION
 from web.themes import BRIEFING_POINTS
@@ -38,6 +38,7 @@ def warm(kb: KnowledgeBase, include_restricted: bool = False,
         return stop is not None and stop.is_set()
 
     def register() -> None:
+        prepare_asks(kb, RECOMMENDATION, include_restricted)
         response = search_recommendations(kb, SearchRequest(), include_restricted=include_restricted)
         for result in response.results:
             made_before(kb, result.passage, result.document, include_restricted=include_restricted)
