@@ -231,15 +231,17 @@ def query_group(query_id: str) -> str:
 
 
 def cross_validate_search(paths: list[Path], kb: KnowledgeBase, folds: int = 5,
-                          say=lambda line: None) -> dict:
+                          say=lambda line: None, grid: dict[str, tuple] | None = None) -> dict:
     """nDCG@10 of the ranking with its parameters chosen on other queries than those measured.
 
     Groups of queries go round-robin into ``folds`` folds; for each, the parameters are
-    chosen on the other folds (a coordinate search over ``SEARCH_GRID`` from the shipped
+    chosen on the other folds (a coordinate search over ``grid``, ``SEARCH_GRID`` unless
+    given, from the shipped
     values, ``CV_ROUNDS`` rounds, the best mean nDCG@10 winning; for ``counted_share``, the
     largest share whose nDCG@10 is not below that of counting every match) and measured on
     it. Also gives the parameters chosen on all queries (to ship) and the baseline."""
     queries = read_queries(paths)
+    grid = SEARCH_GRID if grid is None else grid
     groups = sorted({query_group(q["id"]) for q in queries})
     fold_of = {group: index % folds for index, group in enumerate(groups)}
     cache: dict[RankingParams, list[dict]] = {}
@@ -257,7 +259,7 @@ def cross_validate_search(paths: list[Path], kb: KnowledgeBase, folds: int = 5,
     def tune(chosen: list[int]) -> RankingParams:
         params = PARAMS
         for _ in range(CV_ROUNDS):
-            for name, values in SEARCH_GRID.items():
+            for name, values in grid.items():
                 tried = {value: mean_ndcg(replace(params, **{name: value}), chosen)
                          for value in values}
                 if name == "counted_share":  # counting fewer must not rank worse
