@@ -37,7 +37,7 @@ PARTIAL_ASK = 0.2
 #: passages compared (or ``COMMON_FLOOR`` of them), so the work per passage stays small.
 COMMON_SHARE = 0.02
 COMMON_FLOOR = 5
-PREPARING_STEP = 32  # passages read between pauses when preparing in the background
+PREPARING_STEP = 8  # passages read between pauses when preparing in the background
 PREPARING_PAUSE = 0.002  # seconds
 THEME_SHARE = 0.2  # the weight of shared themes in ``ask_similarity`` (the rest: shared terms)
 
