@@ -41,7 +41,7 @@ def reindex_unchanged(folder: Path, data_dir: Path, themes: Path | None) -> dict
 def kb_command_seconds(arguments: list[str], data_dir: Path, themes: Path | None) -> float:
     """Wall-clock seconds of a ``kb`` command on a data directory, in a new process (as
     ``kb index FOLDER`` on an up-to-date corpus, or ``kb reindex``)."""
-    command = [sys.executable, "-m", "indexer.cli", *arguments, "--data", str(data_dir)]
+    command = [sys.executable, "-m", "cli", *arguments, "--data", str(data_dir)]
     if themes:
         command += ["--themes", str(themes)]
     started = time.perf_counter()

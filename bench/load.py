@@ -94,7 +94,7 @@ def running_server(data_dir: Path, kind: str, workers: int, threads: int) -> Ite
                    "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
                    "web:create_app()"]
     else:
-        command = [sys.executable, "-m", "indexer.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "cli", "serve", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
@@ -119,7 +119,7 @@ def sample_corpus_data() -> Iterator[Path]:
     """The sample corpus indexed, with the real indexer, into a temporary data directory."""
     with tempfile.TemporaryDirectory(prefix="kb-load-") as temporary:
         data_dir = Path(temporary) / "data"
-        subprocess.run([sys.executable, "-m", "indexer.cli", "index", str(ROOT / "corpus"),
+        subprocess.run([sys.executable, "-m", "cli", "index", str(ROOT / "corpus"),
                         "--data", str(data_dir)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         yield data_dir
 

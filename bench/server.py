@@ -30,7 +30,7 @@ class Server:
     def __init__(self, data_dir: Path, themes: Path | None = None, engine: str = "tantivy") -> None:
         self.port = _free_port()
         self.engine = engine
-        self.command = [sys.executable, "-m", "indexer.cli", "serve", "--data", str(data_dir),
+        self.command = [sys.executable, "-m", "cli", "serve", "--data", str(data_dir),
                         "--host", "127.0.0.1", "--port", str(self.port)]
         if themes:  # options after the command: the command's own defaults would win
             self.command += ["--themes", str(themes)]

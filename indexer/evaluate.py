@@ -13,7 +13,7 @@ from kb.model import Passage
 from kb.ranking import PARAMS, RankingParams
 from kb.search import SearchRequest
 from kb.text import clean, fold
-from indexer.extract import ExtractionError, extract
+from indexer.readers import ExtractionError, extract
 from indexer.segment import segment
 from indexer.learn import MODEL_EVIDENCE, feature_words
 from indexer.tag import Tagger

@@ -20,10 +20,8 @@ from pathlib import Path
 
 from kb.base import KnowledgeBase
 from kb.lock import DataLock, IndexerBusy  # noqa: F401  (IndexerBusy: what ingest raises)
-from kb.model import DocumentMeta, Passage
-from indexer.extract import (
-    PAGES_WITHOUT_TEXT, SUPPORTED_SUFFIXES, ExtractionError, check_size, extract, unsupported,
-)
+from kb.model import DocumentMeta, Passage, partly_read
+from indexer.readers import SUPPORTED_SUFFIXES, ExtractionError, check_size, extract, unsupported
 from indexer.metadata import (
     CatalogueError, catalogue_corrections, read_catalogue, resolve_metadata,
 )
@@ -127,13 +125,6 @@ class _Reader:
         return _ReadDocument(meta=meta, file_type=extracted.file_type,
                              page_count=extracted.page_count, passages=passages,
                              pages_without_text=extracted.pages_without_text)
-
-
-def partly_read(pages: int, pages_without_text: int) -> str:
-    """The warning for a document some of whose pages gave no text ("" when all did)."""
-    if not pages_without_text:
-        return ""
-    return PAGES_WITHOUT_TEXT.format(missing=pages_without_text, pages=pages)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:

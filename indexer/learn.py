@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ SCORE_STEP = 0.2
 SCORE_STEPS = 10
 FEATURE_MARK = "__"  # feature tokens start with it; words never do
 SHIPPED_DATA = Path(__file__).with_name("data")
+#: Files of passages written by the team to teach indirect language (``themes-team-*.jsonl``).
+TEAM_PREFIX = "themes-team-"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class LabelledText:
     text: str
     cats: dict[str, float]
     weight: int = 1  # how many times the example is shown to the model per epoch
+    source: str = ""  # the file it was read from, if any
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,29 @@ class TrainingConfig:
     #: Rows of the hashed feature table (words and rule tokens share it).
     length: int = 32768
     #: A theme is tagged by the model at this probability.
-    threshold: float = 0.6
+    threshold: float = 0.5
     #: How the two layers combine: "union" (rules' tags plus the model's), "model" (the
     #: model decides alone, the rules' scores among its features).
     combine: str = "union"
+    #: The classifier: "bow" (a linear bag of words) or "ensemble" (that linear model beside a
+    #: small network over hashed word, prefix, suffix and shape embeddings trained here).
+    architecture: str = "bow"
+    width: int = 64
+
+
+def model_config(config: TrainingConfig) -> dict:
+    """The spaCy model of ``textcat_multilabel`` for a training configuration."""
+    linear = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
+              "ngram_size": config.ngram_size, "no_output_layer": False, "length": config.length}
+    if config.architecture == "bow":
+        return linear
+    tok2vec = {"@architectures": "spacy.Tok2Vec.v2",
+               "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": config.width,
+                         "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [5000, 1000, 2500, 500],
+                         "include_static_vectors": False},
+               "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": config.width,
+                          "window_size": 1, "maxout_pieces": 3, "depth": 2}}
+    return {"@architectures": "spacy.TextCatEnsemble.v2", "tok2vec": tok2vec, "linear_model": linear}
 
 
 def shipped_examples() -> list[LabelledText]:
@@ -80,8 +103,8 @@ def read_jsonl(path: Path) -> list[LabelledText]:
     """Labelled passages from a file of ``{"id", "text", "themes"}`` lines; every theme not
     listed is taken as absent (these files are labelled in full)."""
     records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [LabelledText(text=record["text"], cats={theme: 1.0 for theme in record["themes"]})
-            for record in records]
+    return [LabelledText(text=record["text"], cats={theme: 1.0 for theme in record["themes"]},
+                         source=Path(path).name) for record in records]
 
 
 def feature_words(doc: Doc, passage: Passage, theme_ids: Sequence[str]) -> list[str]:
@@ -139,9 +162,7 @@ class ThemeModel:
                config: TrainingConfig, info: dict | None) -> "ThemeModel":
         fix_random_seed(SEED)
         nlp = spacy.blank("en")
-        textcat = nlp.add_pipe("textcat_multilabel", config={"model": {
-            "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-            "ngram_size": config.ngram_size, "no_output_layer": False, "length": config.length}})
+        textcat = nlp.add_pipe("textcat_multilabel", config={"model": model_config(config)})
         for label in labels:
             textcat.add_label(label)
         data = [Example.from_dict(Doc(nlp.vocab, words=words or ["_"]), {"cats": cats})
@@ -164,16 +185,23 @@ class ThemeModel:
 
     def explain(self, words: list[str], themes: Sequence[str], top: int = 3) -> dict[str, list[tuple[str, float]]]:
         """For each theme, the words that raised its score most: for each distinct word, how much
-        the log-odds fall when it is taken out (for the linear model, that word's weight)."""
-        candidates = sorted({word for word in words if not word.startswith(FEATURE_MARK)})
+        the log-odds fall when it is taken out. For the linear model that is the word's weight times
+        its count, read from one-word texts (a passage's worth of texts of every length otherwise)."""
+        counts = Counter(word for word in words if not word.startswith(FEATURE_MARK))
+        candidates = sorted(counts)
         if not candidates:
             return {theme: [] for theme in themes}
-        variants = [words] + [[w for w in words if w != candidate] for candidate in candidates]
+        linear = self.config.architecture == "bow"
+        if linear:
+            variants = [[FEATURE_MARK]] + [[FEATURE_MARK, candidate] for candidate in candidates]
+        else:
+            variants = [words] + [[w for w in words if w != candidate] for candidate in candidates]
         predicted = self.predict(variants)
         reasons = {}
         for theme in themes:
-            full = _logit(predicted[0][theme])
-            gains = sorted(((word, full - _logit(cats[theme])) for word, cats in zip(candidates, predicted[1:])),
+            base = _logit(predicted[0][theme])
+            gains = sorted(((word, counts[word] * (_logit(cats[theme]) - base) if linear else
+                             base - _logit(cats[theme])) for word, cats in zip(candidates, predicted[1:])),
                            key=lambda item: -item[1])
             reasons[theme] = [(word, round(gain, 2)) for word, gain in gains[:top] if round(gain, 2) > 0]
         return reasons
@@ -199,13 +227,11 @@ class ThemeModel:
     def from_bytes(cls, data: bytes) -> "ThemeModel":
         head, _, body = data.partition(b"\0")
         meta = json.loads(head)
+        config = TrainingConfig(**meta["config"])
         nlp = spacy.blank("en")
-        nlp.add_pipe("textcat_multilabel", config={"model": {
-            "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-            "ngram_size": meta["config"]["ngram_size"], "no_output_layer": False,
-            "length": meta["config"]["length"]}})
+        nlp.add_pipe("textcat_multilabel", config={"model": model_config(config)})
         nlp.from_bytes(body)
-        return cls(nlp, TrainingConfig(**meta["config"]), meta["info"])
+        return cls(nlp, config, meta["info"])
 
 
 def _logit(p: float) -> float:

@@ -13,7 +13,7 @@ import csv
 import re
 from pathlib import Path
 
-from indexer.extract import Extracted
+from indexer.readers import Extracted
 from kb.model import KINDS, SCOPES, DocumentMeta
 from kb.text import clean
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.extract import Block
+from indexer.readers import Block
 from kb.model import Passage
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])['\"’”)]*\s+(?=[\"“‘(]?[A-Z0-9•])")

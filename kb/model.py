@@ -18,6 +18,7 @@ KIND_LABELS: dict[str, str] = {
 }
 SCOPES: tuple[str, ...] = ("local", "national")
 AGE_GROUPS: tuple[str, ...] = ("baby", "young-child", "adolescent")
+PAGES_WITHOUT_TEXT = "{missing} of {pages} pages gave no text: scanned pages need OCR"
 PASSAGE_TYPES: tuple[str, ...] = ("recommendation", "finding", "good-practice", "other")
 #: How a theme's evidence from the learned model starts ("model: neglected (+1.2)"); the
 #: rest of a theme's evidence is the phrases the rules matched.
@@ -82,3 +83,10 @@ class Document:
     @property
     def filename(self) -> str:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def partly_read(pages: int, pages_without_text: int) -> str:
+    """The warning for a document some of whose pages gave no text ("" when all did)."""
+    if not pages_without_text:
+        return ""
+    return PAGES_WITHOUT_TEXT.format(missing=pages_without_text, pages=pages)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 import whoosh.index
 import whoosh.writing
 
-from indexer.cli import main
+from cli import main
 from kb.engine.tantivy import TantivyEngine
 from kb.engine.whoosh import WhooshEngine, _Part
 from kb.store import Store

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, build_parser, main, serve_settings
+from cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, build_parser, main
 from kb.lock import DataLock
 from tests.conftest import CORPUS, DATA
+from web.commands import serve_settings
 
 PDF = "2020-calder-vale-rapid-review-child-k.pdf"
 

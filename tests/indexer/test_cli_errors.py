@@ -29,7 +29,7 @@ ESCAPES = "\x1b[31m\x1b[2J"  # red text, then the screen cleared
 def kb(*argv: str, env: dict | None = None, user: int | None = None, **options
        ) -> subprocess.CompletedProcess:
     """``kb ARGV`` in its own process (as ``user``, a uid, when given)."""
-    command = [sys.executable, "-m", "indexer.cli", *argv]
+    command = [sys.executable, "-m", "cli", *argv]
     if user is not None:
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
@@ -127,7 +127,7 @@ def test_a_read_only_data_directory(read_only_data: Path) -> None:
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
-         "-m", "indexer.cli", "serve", "--port", str(port), "--insecure-cookies"], cwd=ROOT,
+         "-m", "cli", "serve", "--port", str(port), "--insecure-cookies"], cwd=ROOT,
         env={**os.environ, **env, "KB_SECRET_KEY": "read-only test"},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 from pypdf import PdfReader
 
-from indexer.cli import EXIT_OK, EXIT_USAGE, main
+from cli import EXIT_OK, EXIT_USAGE, main
 from kb.base import KnowledgeBase
 from kb.collection import add_passage, create_collection
 from kb.settings import Settings

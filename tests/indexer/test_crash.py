@@ -253,7 +253,7 @@ def test_after_a_kill_during_a_rebuild_totals_are_the_rows_a_search_returns(
     until the next run, `kb search` and the API count only passages they can return."""
     run_killed("stored:1", "index", str(reports), "--rebuild", "--jobs", "2", "--data", str(data))
     searched = subprocess.run(
-        [sys.executable, "-m", "indexer.cli", "search", QUERY, "--json", "--limit", "100",
+        [sys.executable, "-m", "cli", "search", QUERY, "--json", "--limit", "100",
          "--data", str(data)], cwd=ROOT, capture_output=True, text=True, check=True)
     found = json.loads(searched.stdout)
     assert found["total"] == len(found["results"]) > 0

@@ -12,7 +12,7 @@ from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from indexer.extract import SUPPORTED_SUFFIXES, ExtractionError, extract
+from indexer.readers import SUPPORTED_SUFFIXES, ExtractionError, extract
 from indexer.segment import segment
 from tests.conftest import CORPUS
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from cli import main
 from indexer.evaluate import evaluate_extraction
-from indexer.extract import extract
+from indexer.readers import extract
 from indexer.segment import segment
 from tests.indexer.layouts import SOURCES, render_layout
 

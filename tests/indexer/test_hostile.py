@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 
-from indexer.cli import EXIT_PARTIAL, main
-from indexer.extract import MAX_FILE_BYTES
+from cli import EXIT_PARTIAL, main
+from indexer.readers import MAX_FILE_BYTES
 from indexer.ingest import ingest
 from kb.base import KnowledgeBase
 from kb.settings import Settings

@@ -3,14 +3,15 @@ held-out passages, curators teaching it, and a new tagger reaching stored tags o
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from cli import main
 from indexer.evaluate import evaluate_themes
 from indexer.ingest import ingest
-from indexer.learn import MODEL_EVIDENCE, ThemeModel, TrainingConfig, rule_features, shipped_examples
+from indexer.learn import MODEL_EVIDENCE, TEAM_PREFIX, ThemeModel, TrainingConfig, rule_features, shipped_examples
 from indexer.retag import stamp, tagger_for, train_model
 from indexer.tag import Tagger
 from kb.base import KnowledgeBase
@@ -45,6 +46,28 @@ def test_training_is_deterministic() -> None:
     config = TrainingConfig(epochs=2)
     first, second = (ThemeModel.train(data, labels, config) for _ in range(2))
     assert first.predict(features[:10]) == second.predict(features[:10])
+
+
+def test_the_team_passages_ship_and_teach_the_model(shipped: Tagger) -> None:
+    examples = shipped_examples()
+    team = [e for e in examples if e.source.startswith(TEAM_PREFIX)]
+    assert len(team) >= 200
+    assert {theme for e in team for theme in e.cats} <= set(shipped.taxonomy.ids)
+    assert sum(not e.cats for e in team) >= 20  # near misses that carry no theme teach too
+    assert shipped.model.info["examples"] == len(examples)
+
+
+def test_a_learned_tags_words_are_those_whose_removal_lowers_its_score_most(shipped: Tagger) -> None:
+    text = ("Nobody in the records describes what Ruby, at three, did all day in the flat: whether she "
+            "played, who fed her, or where she slept while her mother worked nights.")
+    _, (words,) = rule_features(Tagger(shipped.taxonomy), [text])
+    theme = "voice-of-child"
+    explained = dict(shipped.model.explain(words, [theme], top=50)[theme])
+    full = shipped.model.predict([words])[0][theme]
+    for word, gain in list(explained.items())[:5]:
+        without = shipped.model.predict([[w for w in words if w != word]])[0][theme]
+        assert gain == pytest.approx(math.log(full / (1 - full)) - math.log(without / (1 - without)), abs=0.01)
+    assert explained and list(explained.values()) == sorted(explained.values(), reverse=True)
 
 
 def test_the_shipped_tagger_on_the_dev_set(shipped: Tagger) -> None:
@@ -151,7 +174,7 @@ def test_kb_index_retags_stored_passages_when_the_tagger_changed(tmp_path: Path)
 
 def test_the_held_out_fifth(shipped: Tagger) -> None:
     """The fifth of the training passages set aside before any rule or parameter was chosen
-    (README: 0.709 with the model, 0.693 for the rules alone): the learned layer adds to the
+    (README: 0.719 with the model, 0.693 for the rules alone): the learned layer adds to the
     rules on passages neither was written or trained against."""
     heldout = DATA / "themes-heldout.jsonl"
     result = evaluate_themes(heldout, shipped)

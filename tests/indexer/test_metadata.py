@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.extract import Extracted, extract
+from indexer.readers import Extracted, extract
 from indexer.metadata import CatalogueError, read_catalogue, resolve_metadata
 from kb.model import DocumentMeta
 from tests.conftest import CORPUS

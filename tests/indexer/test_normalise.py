@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from indexer.cli import main
+from cli import main
 from indexer.ingest import ingest
 from kb.base import KnowledgeBase
 from kb.search import SearchRequest

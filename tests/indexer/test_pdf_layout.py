@@ -1,7 +1,7 @@
 """Reading order on pages of pypdf layout text, in the shapes real reports take."""
 from __future__ import annotations
 
-from indexer.pdf_layout import join_broken_paragraphs, reading_order, table_lines, table_rows
+from indexer.readers.pdf_layout import join_broken_paragraphs, reading_order, table_lines, table_rows
 
 LEFT = ["The review found that the father was not seen", "by the midwife, who recorded him only as",
         "\u201cpartner\u201d at booking. The health visitor was", "told that he worked away, and he was not",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.cli import EXIT_OK, EXIT_USAGE, main
+from cli import main
+from kb.command_line import EXIT_OK, EXIT_USAGE
 from indexer.evaluate import cross_validate_search, query_group, read_queries
 from kb.ranking import PARAMS
 

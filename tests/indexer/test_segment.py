@@ -4,7 +4,7 @@ from __future__ import annotations
 import docx
 import pytest
 
-from indexer.extract import Block, extract
+from indexer.readers import Block, extract
 from indexer.segment import NUMBERED_ITEM, segment
 from tests.conftest import CORPUS
 

@@ -338,3 +338,30 @@ def test_views_about_the_childs_situation_are_not_the_childs_views(tagger: Tagge
 
 def test_an_age_stated_after_a_threshold_word_is_still_read_when_it_is_an_age(tagger: Tagger) -> None:
     assert "adolescent" in tagged(tagger, "At the age of 14 she moved to live with her aunt.").age_groups
+
+
+@pytest.mark.parametrize("text, theme, phrase", [
+    # Seen or spoken to on their own, without the words "seen alone".
+    ("On the unannounced visit the social worker saw both of the boys alone in the kitchen and asked them "
+     "where they had slept that week.", "voice-of-child", "saw both of the boys alone"),
+    # The child's lived experience as what the child was doing, saying or feeling.
+    ("The chronology records every appointment the family kept or missed, but almost nothing of what the "
+     "children were experiencing at home during those months.", "voice-of-child", "what the children were experiencing"),
+    # A parent's word taken for it: the account accepted in other words.
+    ("The housing officer took Mr Obi\u2019s word that the damp had been treated and closed the complaint "
+     "without inspecting the flat.", "professional-curiosity", "took Mr Obi\u2019s word that"),
+    # A parent's own childhood in care: the family's history across generations.
+    ("Ms Farah had herself been in foster care from the age of nine, and the assessment of her parenting "
+     "made no mention of it.", "whole-family", "herself been in foster care"),
+])
+def test_signals_of_the_themes_meaning_in_other_words(tagger: Tagger, text: str, theme: str, phrase: str) -> None:
+    passage = tagged(tagger, text)
+    assert phrase in passage.evidence.get(theme, []), passage.evidence
+
+
+def test_a_child_asked_in_front_of_a_parent_is_evidence_of_the_childs_voice(tagger: Tagger) -> None:
+    passage = tagged(tagger, "The social worker asked Lewis about the bruise in front of his stepfather.")
+    assert any("in front of his stepfather" in e for e in passage.evidence.get("voice-of-child", []))
+    # Parents seen separately are not the child seen alone.
+    parents = tagged(tagger, "The social worker met both parents together and separately before the conference.")
+    assert "voice-of-child" not in parents.theme_scores

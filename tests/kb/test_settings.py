@@ -23,7 +23,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_the_search_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    from indexer.cli import main
+    from cli import main
 
     monkeypatch.delenv("KB_ENGINE", raising=False)
     assert Settings.from_env().engine == Settings().engine == "tantivy"

@@ -51,7 +51,7 @@ adults living in the household and is reviewed when the child's circumstances ch
 
 
 def kb_cli(data: Path, *argv: str, password: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indexer.cli", *argv, "--data", str(data)],
+    return subprocess.run([sys.executable, "-m", "cli", *argv, "--data", str(data)],
                           cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env=dict(os.environ, KB_PASSWORD=password))
 

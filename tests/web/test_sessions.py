@@ -26,7 +26,7 @@ def app(access_app_copy: Flask) -> Flask:
 def kb_cli(app: Flask, *argv: str, password: str = "") -> subprocess.CompletedProcess:
     """``kb ARGV`` on the app's data directory, as an administrator runs it."""
     data = app.extensions["knowledge_base"].settings.data_dir
-    return subprocess.run([sys.executable, "-m", "indexer.cli", *argv, "--data", str(data)],
+    return subprocess.run([sys.executable, "-m", "cli", *argv, "--data", str(data)],
                           cwd=ROOT, capture_output=True, text=True,
                           env=dict(os.environ, KB_PASSWORD=password), stdin=subprocess.DEVNULL)
 
