@@ -32,7 +32,7 @@ MEMO_ENTRIES = 512
 #: Two recommendations asking for the same thing: the share of what they ask that they share
 #: (see ``ask_similarity``) at which the match is "strong", and the least that is "partial".
 STRONG_ASK = 0.3
-PARTIAL_ASK = 0.2
+PARTIAL_ASK = 0.18
 #: Two passages are compared only when they share a term held by at most this share of the
 #: passages compared (or ``COMMON_FLOOR`` of them), so the work per passage stays small.
 COMMON_SHARE = 0.02
