@@ -107,9 +107,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if args.errors:
                 print(for_terminal(format_theme_errors(result)))
         return EXIT_OK
-    from indexer.evaluate import evaluate_search, format_search_report
+    from indexer.evaluate import (cross_validate_search, evaluate_search, format_cv_report,
+                                  format_search_report)
 
+    if args.cv is not None and args.cv < 2:
+        raise UsageError("--cv needs at least 2 folds")
     with open_kb(args) as kb:
+        if args.cv:
+            result = cross_validate_search(paths, kb, folds=args.cv, say=lambda line: print(
+                line, file=sys.stderr) if sys.stderr.isatty() else None)
+            print(json.dumps(result, indent=2) if args.json else format_cv_report(result))
+            return EXIT_OK
         result = evaluate_search(paths, kb)
     print(json.dumps(result, indent=2) if args.json else format_search_report(result))
     return EXIT_OK
@@ -177,3 +185,5 @@ def add_commands(command: AddCommand) -> None:
                      help="themes: also print every wrongly tagged passage with its evidence")
     sub.add_argument("--rules-only", action="store_true",
                      help="themes: measure the rules without the learned model")
+    sub.add_argument("--cv", type=int, metavar="FOLDS",
+                     help="search: cross-validate the ranking's parameters over FOLDS folds")

@@ -1,6 +1,7 @@
 """The knowledge base as one object: store, search engine and taxonomy, opened from settings."""
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ from kb.facets import FACET_PARAMS, order_facet
 from kb.lock import DataLock, IndexerBusy
 from kb.model import Document, Passage
 from kb.query import terms_of
-from kb.ranking import REFERENCE_WEIGHT, highlighted_terms, query_expansions, ranked_query
+from kb.acronyms import load_acronyms, read_acronyms, synonym_groups
+from kb.ranking import (PARAMS, REFERENCE_WEIGHT, RankingParams, highlighted_terms,
+                        query_expansions, query_themes, ranked_query)
 from kb.search import SearchRequest, SearchResponse, PassageResult
 from kb.limits import LongSearchGate, is_long
 from kb.settings import DataDirError, Settings
@@ -57,6 +60,13 @@ class KnowledgeBase:
         self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
             (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
         self._synonyms += [(None, group) for group in self.taxonomy.search_synonyms]
+        self.acronyms = load_acronyms()
+        self._synonyms += synonym_groups(self.acronyms)
+        #: (theme id or None, equivalent terms): the taxonomy's, the practitioners' and the
+        #: acronyms' synonym groups.
+        self.synonym_groups = self._synonyms
+        self._cues: list[tuple[str, tuple[tuple[str, ...], ...]]] | None = None
+        self._domain: frozenset[str] | None = None
         self._long_searches: LongSearchGate | None = None
 
     def close(self) -> None:
@@ -223,21 +233,27 @@ class KnowledgeBase:
         self._long_searches = LongSearchGate(self.settings.data_dir / LONG_SEARCH_LOCK)
 
     def search(self, request: SearchRequest, include_restricted: bool = False,
-               plain: bool = False) -> SearchResponse:
-        """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts.
+               plain: bool = False, params: RankingParams = PARAMS) -> SearchResponse:
+        """Run a search; ``plain`` gives the BM25 baseline with no synonyms or boosts (and
+        every match counted), ``params`` another ranking (for measuring one).
 
         Raises SearchBusy for a long search while another runs, once
         ``take_turns_for_long_searches`` was called.
         """
         if self._long_searches is not None and is_long(request.q):
             with self._long_searches.turn():
-                return self._search(request, include_restricted, plain)
-        return self._search(request, include_restricted, plain)
+                return self._search(request, include_restricted, plain, params)
+        return self._search(request, include_restricted, plain, params)
 
     def _search(self, request: SearchRequest, include_restricted: bool,
-                plain: bool) -> SearchResponse:
-        expansions, themes = ([], []) if plain else query_expansions(request.q, self._synonyms)
-        query = ranked_query(request.q, expansions, themes, plain=plain)
+                plain: bool, params: RankingParams = PARAMS) -> SearchResponse:
+        text, corrections = (request.q, []) if plain else read_acronyms(request.q, self.acronyms)
+        expansions, themes = ([], []) if plain else query_expansions(text, self._synonyms)
+        if not plain:
+            themes += [theme for theme in query_themes(text, self.theme_cues(), self._stems)
+                       if theme not in themes]
+        query = ranked_query(text, expansions, themes, plain=plain, params=params,
+                             match=request.match)
         found = self.engine.search(EngineRequest(
             query=query, filters=request.filters(), year_from=request.year_from,
             year_to=request.year_to, include_restricted=include_restricted, sort=request.sort,
@@ -250,10 +266,44 @@ class KnowledgeBase:
             hidden=self.store.stale_index_entries(include_restricted)))
         marked = self._terms(highlighted_terms(query)) if query.root is not None else frozenset()
         results = self._results(found.hits, marked, include_restricted)
-        facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label)
+        facets = {name: order_facet(name, counts, getattr(request, name), self.taxonomy.label,
+                                    pinned=tuple(themes) if name == "theme" else ())
                   for name, counts in found.facets.items() if name in FACET_PARAMS}
         corrected = None
-        if request.q.strip() and not plain:
-            corrected = suggestion(self.engine, request.q, include_restricted)
+        if text.strip() and not plain:
+            corrected = suggestion(self.engine, text, include_restricted, self.domain_terms())
         return SearchResponse(request=request, total=found.total, results=results, facets=facets,
-                              notice=query.notice, suggestion=corrected)
+                              notice=query.notice, suggestion=corrected, matched=found.matched,
+                              query_themes=tuple(themes),
+                              read_as=[(c.typed, c.acronym.term, c.acronym.means[0]
+                                        if c.acronym.means else "") for c in corrections])
+
+    def _stems(self, text: str) -> list[str]:
+        return self.engine.stems(fold(text).lower())
+
+    def theme_cues(self) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+        """Each theme with the phrases that name it in a query (its search synonyms and
+        strong signal phrases, and its acronyms), as the engine stems them."""
+        if self._cues is None:
+            cues = []
+            for theme in self.taxonomy.themes:
+                strong = theme.signals.get("strong", {})
+                phrases = [term for group in theme.synonyms for term in group]
+                phrases += [phrase for key in ("lemmas", "phrases")
+                            for phrase in strong.get(key, ()) if isinstance(phrase, str)]
+                phrases += [term for acronym in self.acronyms if acronym.theme == theme.id
+                            for term in (acronym.term, *acronym.means)]
+                stemmed = {tuple(self._stems(phrase)) for phrase in phrases}
+                cues.append((theme.id, tuple(sorted(stem for stem in stemmed if stem))))
+            self._cues = cues
+        return self._cues
+
+    def domain_terms(self) -> frozenset[str]:
+        """The knowledge base's own words ("did you mean" prefers them): acronyms, and the
+        one-word terms of the themes' and practitioners' synonyms."""
+        if self._domain is None:
+            terms = {acronym.term.lower() for acronym in self.acronyms}
+            terms |= {term.lower() for _, group in self._synonyms for term in group
+                      if re.fullmatch(r"[a-z][a-z'-]+", term.lower())}
+            self._domain = frozenset(terms)
+        return self._domain

@@ -48,7 +48,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     params = {"q": args.query, "theme": args.theme or [], "scope": args.scope or [],
               "kind": args.kind or [], "age": args.age or [], "type": args.type or [],
-              "agency": args.agency or [], "per_page": str(args.limit)}
+              "agency": args.agency or [], "per_page": str(args.limit), "match": args.match}
     if args.year_from is not None:
         params["year_from"] = str(args.year_from)
     if args.year_to is not None:
@@ -67,7 +67,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         return EXIT_OK
     if response.notice:
         print(for_terminal(response.notice))
-    print(f"{response.total} passages")
+    for typed, read, meaning in response.read_as:
+        print(for_terminal(f"Searched for {read}" + (f" ({meaning})" if meaning else "")
+                           + f": {typed!r} is a common misspelling of it."))
+    if response.matched is not None:
+        print(f"{response.total} relevant passages ({response.matched} mention any of the words;"
+              " --match any lists them all)")
+    else:
+        print(f"{response.total} passages")
     for result in response.results:
         document, passage = result.document, result.passage
         page = f", page {passage.page_start}" if passage.page_start else ""
@@ -264,6 +271,9 @@ def add_commands(command: AddCommand) -> None:
     sub.add_argument("--year-from", type=year_number)
     sub.add_argument("--year-to", type=year_number)
     sub.add_argument("--limit", type=positive_int, default=10)
+    sub.add_argument("--match", choices=["relevant", "any", "all"], default="relevant",
+                     help="the passages holding most of the words (default), any of them, "
+                          "or all of them (each word or a synonym)")
     sub.add_argument("--json", action="store_true")
 
     sub = command("themes", cmd_themes, "List the themes in force with their passage counts.")

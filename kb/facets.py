@@ -78,6 +78,7 @@ class FacetCount:
     label: str
     count: int
     selected: bool
+    from_query: bool = False  # a theme the query names: always shown, first
 
 
 @lru_cache(maxsize=1)
@@ -118,10 +119,11 @@ def facet_label(name: str, value: str, theme_label=None, facets: Mapping | None 
 
 
 def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
-                theme_label=None) -> list[FacetCount]:
-    """Facet values for display: selected ones always shown, in the facet's order."""
+                theme_label=None, pinned: tuple[str, ...] = ()) -> list[FacetCount]:
+    """Facet values for display: selected ones always shown, in the facet's order, after the
+    ``pinned`` ones (the themes a query names, shown first even where none is counted)."""
     values = dict(counts)
-    for value in selected:
+    for value in (*selected, *pinned):
         values.setdefault(value, 0)
     facet = BY_NAME[name]
     facets = _facets_data(theme_label) if facet.table else None
@@ -132,5 +134,7 @@ def order_facet(name: str, counts: dict[str, int], selected: tuple[str, ...],
         ordered = sorted(values, key=lambda v: known.index(v) if v in known else len(known))
     else:
         ordered = sorted(values, key=lambda v: (-values[v], v))
+    ordered = [v for v in pinned if v in values] + [v for v in ordered if v not in pinned]
     return [FacetCount(value=v, label=facet_label(name, v, theme_label, facets), count=values[v],
-                       selected=v in selected) for v in ordered if v not in ("", "0")]
+                       selected=v in selected, from_query=v in pinned)
+            for v in ordered if v not in ("", "0")]

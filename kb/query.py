@@ -74,6 +74,15 @@ class BestOf:
 
 
 @dataclass(frozen=True)
+class AtLeast:
+    """At least ``minimum`` children match: a passage covering enough of a query's concepts.
+    Used to count and to filter, never to score."""
+
+    children: tuple["Node", ...]
+    minimum: int
+
+
+@dataclass(frozen=True)
 class Prefer:
     """``required`` must match; ``optional`` adds to the score where it also matches."""
 
@@ -90,7 +99,7 @@ class FacetIs:
     boost: float = 1.0
 
 
-Node = Union[Terms, AnyOf, AllOf, BestOf, Prefer, FacetIs]
+Node = Union[Terms, AnyOf, AllOf, BestOf, AtLeast, Prefer, FacetIs]
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,12 @@ class ParsedQuery:
     #: A tree matching exactly the passages ``root`` matches, without the parts that only
     #: score (an engine may count and filter with it); None: ``root`` itself.
     matching: Node | None = None
+    #: The passages a search counts (its total and facets) and lists, ranked by ``root``:
+    #: those plausibly relevant among ``matching`` (see ``kb.ranking``); None: ``matching``.
+    counted: Node | None = None
+    #: The query's words as typed, in the text (no synonyms): what "mention any of your
+    #: words" counts beside ``counted``; None when ``counted`` is None.
+    mentions: Node | None = None
 
     @property
     def matches_nothing(self) -> bool:
@@ -211,8 +226,10 @@ class _Parser:
         should, must = _distinct(should), _distinct(must)
         optional = None if not should else should[0] if len(should) == 1 \
             else AnyOf(tuple(should))
-        if must:
-            required_node = must[0] if len(must) == 1 else AllOf(tuple(must))
+        if must:  # (a lone required word stays marked as required: AllOf of one)
+            required_node = AllOf(tuple(must))
+            if len(must) == 1 and optional is not None:
+                required_node = must[0]
             return Prefer(required_node, optional) if optional is not None else required_node
         return optional
 

@@ -16,10 +16,10 @@ from kb.catalogue import Catalogue, CatalogueRequest, catalogue
 from kb.collection import Collection, CollectionItem, list_collections, move_item
 from kb.export import Link, TrainingPack, training_pack
 from kb.model import Document, Passage
-from kb.recommendations import made_before, search_recommendations
+from kb.recommendations import RECOMMENDATION, made_before, search_recommendations
 from kb.search import PassageResult, SearchRequest, SearchResponse
 from kb.settings import Settings
-from kb.similarity import Echo
+from kb.similarity import Echo, prepare_asks
 from kb.store import Store
 from kb.taxonomy import Taxonomy
 from kb.trends import (
@@ -89,6 +89,10 @@ class ReaderView:
 
     def made_before(self, passage: Passage, document: Document) -> list[Echo]:
         return made_before(self.kb, passage, document, include_restricted=self.sees_restricted)
+
+    def prepare_made_before(self) -> None:
+        """Read what every recommendation asks for ahead of ``made_before`` (for warming)."""
+        prepare_asks(self.kb, RECOMMENDATION, include_restricted=self.sees_restricted)
 
     # -- themes and trends -------------------------------------------------------------
     def theme_counts(self) -> dict[str, Recurrence]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from kb.base import KnowledgeBase
 from kb.model import Document, Passage
 from kb.search import SearchRequest, SearchResponse
-from kb.similarity import Echo, echoes, memoised
+from kb.similarity import Echo, memoised, same_asks
 
 RECOMMENDATION = "recommendation"
 MADE_BEFORE_LIMIT = 3
@@ -25,10 +25,11 @@ def search_recommendations(kb: KnowledgeBase, request: SearchRequest,
 
 def made_before(kb: KnowledgeBase, passage: Passage, document: Document,
                 include_restricted: bool = False, limit: int = MADE_BEFORE_LIMIT) -> list[Echo]:
-    """Recommendations of other documents from earlier years that make much the same point
-    as ``passage`` (of ``document``), strongest first; none when the year is not known."""
+    """Recommendations of other documents from earlier years that asked for much the same
+    thing as ``passage`` (of ``document``, see ``kb.similarity.same_asks``), strongest first;
+    none when the year is not known."""
     if document.meta.year is None:
         return []
-    return memoised(kb, ("made-before", passage.id, limit, include_restricted), lambda: echoes(
+    return memoised(kb, ("made-before", passage.id, limit, include_restricted), lambda: same_asks(
         kb, passage, include_restricted=include_restricted, limit=limit,
         passage_type=RECOMMENDATION, year_to=document.meta.year - 1))

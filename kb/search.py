@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from kb.facets import FACET_PARAMS, FACETS, FacetCount
 from kb.model import Document, Passage
+from kb.ranking import MATCH_MODES
 
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
@@ -46,6 +47,9 @@ class SearchRequest:
     year_from: int | None = None
     year_to: int | None = None
     sort: str = "relevance"
+    #: Which passages the words select (``kb.ranking.MATCH_MODES``): those holding enough of
+    #: the query's concepts, any of its words, or all of them.
+    match: str = "relevant"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
@@ -89,6 +93,10 @@ class SearchRequest:
         sort = one("sort") or "relevance"
         if sort not in SORTS:
             raise SearchRequestError(f"sort must be one of {', '.join(SORTS)}, not {sort[:20]!r}")
+        match = one("match") or "relevant"
+        if match not in MATCH_MODES:
+            raise SearchRequestError(
+                f"match must be one of {', '.join(MATCH_MODES)}, not {match[:20]!r}")
         facet_values = {facet.name: values(facet.param) for facet in FACETS}
         for facet in FACETS:
             for value in facet_values[facet.name] if facet.numeric else ():
@@ -100,7 +108,7 @@ class SearchRequest:
             raise SearchRequestError(
                 f"The year range is the wrong way round: ‘from’ ({year_from}) must be the same "
                 f"as ‘to’ ({year_to}) or before it.", field="year_from")
-        return cls(q=query_text, sort=sort, year_from=year_from, year_to=year_to,
+        return cls(q=query_text, sort=sort, match=match, year_from=year_from, year_to=year_to,
                    page=number("page", 1, 10_000) or 1,
                    per_page=number("per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE,
                    **facet_values)
@@ -122,6 +130,8 @@ class SearchRequest:
                 params.append((name, str(getattr(request, name))))
         if request.sort != "relevance":
             params.append(("sort", request.sort))
+        if request.match != "relevant":
+            params.append(("match", request.match))
         if request.page != 1:
             params.append(("page", str(request.page)))
         if request.per_page != DEFAULT_PER_PAGE:
@@ -164,6 +174,14 @@ class SearchResponse:
     suggestion: str | None = None
     #: The page asked for when it was past the last one and the last page was given instead.
     page_asked: int | None = None
+    #: Passages mentioning any word of the query, when the total counts fewer (the passages
+    #: holding enough of its concepts); None when the total is every match.
+    matched: int | None = None
+    #: Themes the query names (their facet values are always shown), by id.
+    query_themes: tuple[str, ...] = ()
+    #: Words read as another: (as typed, as read, what it stands for), e.g. an acronym's
+    #: misspelling ("CAHMS", "CAMHS", "child and adolescent mental health services").
+    read_as: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -174,6 +192,14 @@ class SearchResponse:
         return {
             "query": self.request.q,
             "total": self.total,
+            # What ``total`` counts: passages holding enough of the query's concepts
+            # ("relevant"), or every passage mentioning any of its words ("any").
+            "counted": "relevant" if self.matched is not None else "any",
+            "matched": self.matched if self.matched is not None else self.total,
+            "match": self.request.match,
+            "query_themes": list(self.query_themes),
+            "read_as": [{"typed": typed, "as": read, "meaning": meaning}
+                        for typed, read, meaning in self.read_as],
             "page": self.request.page,
             "pages": self.pages,
             "per_page": self.request.per_page,
@@ -181,7 +207,8 @@ class SearchResponse:
             "suggestion": self.suggestion,
             "results": [result_dict(r) for r in self.results],
             "facets": {name: [{"value": f.value, "label": f.label, "count": f.count,
-                               "selected": f.selected} for f in values]
+                               "selected": f.selected, "from_query": f.from_query}
+                              for f in values]
                        for name, values in self.facets.items()},
             # The URL parameter that filters on each facet: age_group is ``age``, passage_type ``type``.
             "facet_params": {name: FACET_PARAMS[name] for name in self.facets if name in FACET_PARAMS},

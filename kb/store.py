@@ -563,6 +563,12 @@ class Store:
         self._attach_themes(passages, [row["text_hash"] for row in rows])
         return passages
 
+    def passage_ids_of_type(self, passage_type: str) -> list[int]:
+        """Ids of every passage of one type (``recommendation``...), in document order."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT id FROM passages WHERE passage_type = ? ORDER BY document_id, seq",
+            (passage_type,))]
+
     def _attach_themes(self, passages: list[Passage], hashes: list[str]) -> None:
         by_id = {p.id: p for p in passages}
         if not by_id:

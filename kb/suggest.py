@@ -21,11 +21,15 @@ SPELLING_PREFIX_TERMS = 3000
 _WORD = re.compile(r"[\w']+")
 
 
-def suggestion(engine: SearchEngine, text: str, include_restricted: bool) -> str | None:
+def suggestion(engine: SearchEngine, text: str, include_restricted: bool,
+               domain: frozenset[str] = frozenset()) -> str | None:
     """The query with unknown words corrected, or None when nothing would change.
 
     Unless ``include_restricted``, a word is known only when an open passage holds it: a
-    suggestion never reveals a word found only in restricted passages.
+    suggestion never reveals a word found only in restricted passages. Of equally close
+    spellings, the knowledge base's own terms (``domain``: acronyms, synonyms) come first, and
+    a domain term as close as the engine's closest is offered even when a commoner word is
+    as close; a word typed in capitals is offered in capitals.
     """
     tries = 0
 
@@ -43,10 +47,19 @@ def suggestion(engine: SearchEngine, text: str, include_restricted: bool) -> str
         if candidates is None:  # known
             return word
         tries += 1
-        # The closest spelling ("sleap": sleep before lead), the commonest of equally close.
+        limit = 1 if len(wanted) <= 5 else 2
+        candidates += [term for term in domain if term not in candidates
+                       and abs(len(term) - len(wanted)) <= limit
+                       and edit_distance(wanted, term) <= limit
+                       and engine.spellings(term, include_restricted, 0, 1) is None]
+        # The closest spelling ("sleap": sleep before lead), a domain term before others as
+        # close, then the commonest.
         found = sorted(candidates, key=lambda candidate: (edit_distance(wanted, candidate),
+                                                          candidate not in domain,
                                                           candidates.index(candidate)))
-        return found[0] if found else word
+        if not found:
+            return word
+        return found[0].upper() if word.isupper() and len(word) > 1 else found[0]
 
     corrected_text = _WORD.sub(corrected, text)
     return corrected_text if corrected_text != text else None

@@ -255,7 +255,8 @@ def recommendation_register() -> Response:
     earlier = earlier_recommendations(response)
     data = response.to_dict()
     for result, found in zip(response.results, data["results"]):
-        found["made_before"] = [_echo_dict(echo) for echo in earlier[result.passage.id]]
+        found["made_before"] = [dict(_echo_dict(echo), match=echo.match)
+                                for echo in earlier[result.passage.id]]
     return jsonify(data)
 
 

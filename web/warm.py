@@ -37,6 +37,7 @@ def warm(kb: KnowledgeBase, stop: threading.Event | None = None,
         return stop is not None and stop.is_set()
 
     def register() -> None:
+        view.prepare_made_before()
         for result in view.search_recommendations(SearchRequest()).results:
             view.made_before(result.passage, result.document)
 

@@ -97,9 +97,12 @@ class EngineHit:
 
 @dataclass
 class EngineResults:
-    total: int
+    total: int  # passages counted (the query's ``counted`` tree, else every match)
     hits: list[EngineHit]
     facets: dict[str, dict[str, int]]
+    #: Passages mentioning any word of the query (its ``mentions``), at least ``total``;
+    #: None when the total counts every match.
+    matched: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,9 @@ class SearchEngine(Protocol):
         then write less)."""
 
     def search(self, request: EngineRequest) -> EngineResults:
-        """Ranked, filtered passages with facet counts for the query and the other filters."""
+        """Ranked, filtered passages with facet counts for the query and the other filters:
+        the passages the query's ``counted`` tree matches, ranked by its ``root``; when it
+        matches none, every passage ``matching`` matches (``matched`` then None)."""
 
     def similar(self, text: str, *, exclude_document: int | None = None,
                 filters: dict[str, Sequence[str]] | None = None, year_to: int | None = None,
@@ -157,6 +162,9 @@ class SearchEngine(Protocol):
 
     def analyse(self, text: str) -> list[Token]:
         """``text``'s terms as this engine indexes them (stop words left in)."""
+
+    def stems(self, text: str) -> list[str]:
+        """``text``'s terms as ``analyse`` gives them, without their places (quicker)."""
 
     def passage_ids(self) -> tuple[set[int], set[int]]:
         """Ids of every indexed passage: (open, restricted)."""

@@ -31,7 +31,8 @@ from kb.engine import (
     Token, switch_generation,
 )
 from kb.facets import FACETS
-from kb.query import (STOP_WORDS, TERM, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms)
+from kb.query import (STOP_WORDS, TERM, AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, Prefer,
+                      Terms)
 from kb.ranking import REFERENCE_WEIGHT
 from kb.suggest import SPELLING_PREFIX_TERMS, edit_distance
 
@@ -351,26 +352,44 @@ class TantivyEngine:
 
         translated: dict[int, tantivy.Query] = {}
 
-        def within(tree: Node | None, *skip: str) -> tantivy.Query:
-            """The query for ``tree`` within the filters (but those of ``skip``)."""
-            if id(tree) not in translated:  # each tree translated once
-                translated[id(tree)] = tantivy.Query.all_query() if tree is None \
-                    else self._translate(tree)
+        def within(tree: Node | None, *skip: str, among: Node | None = None) -> tantivy.Query:
+            """The query for ``tree`` within the filters (but those of ``skip``), and among
+            the passages ``among`` matches (without scoring them)."""
+            for node in (tree, among) if among is not None else (tree,):
+                if id(node) not in translated:  # each tree translated once
+                    translated[id(node)] = tantivy.Query.all_query() if node is None \
+                        else self._translate(node)
+            among_clause = [] if among is None else [(tantivy.Occur.Must, tantivy.Query.
+                                                      const_score_query(translated[id(among)], 0.0))]
             return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, translated[id(tree)])] + exclusions
+                [(tantivy.Occur.Must, translated[id(tree)])] + among_clause + exclusions
                 + [(tantivy.Occur.Must, q) for name, q in conditions.items() if name not in skip])
 
         # Counting: the total and facets without a filter of their own in one aggregation
         # over every filter, then one for each filtered facet without its own filter.
         shared = [facet.name for facet in FACETS if facet.name not in conditions] \
             if request.facets else []
-        counted = searcher.aggregate(within(matching), {
-            "total": {"value_count": {"field": "pid"}},
-            **{name: {"terms": {"field": name, "size": _AGGREGATION_SIZE}} for name in shared}})
-        total = int(counted["total"]["value"])
+
+        def count(tree: Node | None) -> tuple[int, dict]:
+            counted = searcher.aggregate(within(tree), {
+                "total": {"value_count": {"field": "pid"}},
+                **{name: {"terms": {"field": name, "size": _AGGREGATION_SIZE}} for name in shared}})
+            return int(counted["total"]["value"]), counted
+
+        counted_tree, matched = request.query.counted, None
+        if counted_tree is not None:
+            total, counted = count(counted_tree)
+            if total:
+                mentions = request.query.mentions or matching
+                matched = max(total, int(searcher.aggregate(within(mentions), {
+                    "total": {"value_count": {"field": "pid"}}})["total"]["value"]))
+            else:  # nothing holds enough of the query: every match is listed
+                counted_tree = None
+        if counted_tree is None:
+            total, counted = count(matching)
         facets = {name: _buckets(counted[name]) for name in shared}
         for name in conditions if request.facets else ():
-            facets[name] = _buckets(searcher.aggregate(within(matching, name), {
+            facets[name] = _buckets(searcher.aggregate(within(counted_tree or matching, name), {
                 name: {"terms": {"field": name, "size": _AGGREGATION_SIZE}}})[name])
         newest = request.sort == "newest" or root is None
         limit = max(request.limit, 0)
@@ -378,8 +397,8 @@ class TantivyEngine:
         if weighted and request.reference_weight != REFERENCE_WEIGHT:
             raise ValueError(f"this index weighs reference matter {REFERENCE_WEIGHT}")
         if not total or not limit:
-            return EngineResults(total=total, hits=[], facets=facets)
-        found = searcher.search(within(root), limit=limit, offset=request.offset, count=False,
+            return EngineResults(total=total, hits=[], facets=facets, matched=matched)
+        found = searcher.search(within(root, among=counted_tree), limit=limit, offset=request.offset, count=False,
                                 order_by_field="newest" if newest else None,
                                 weight_by_field="lift" if weighted else None)
         addresses = [address for _, address in found.hits]
@@ -389,7 +408,7 @@ class TantivyEngine:
         hits = [EngineHit(passage_id=int(pid), document_id=int(doc),
                           score=0.0 if newest else float(score) * scale)
                 for (score, _), pid, doc in zip(found.hits, pids, docs)]
-        return EngineResults(total=total, hits=hits, facets=facets)
+        return EngineResults(total=total, hits=hits, facets=facets, matched=matched)
 
     def _conditions(self, filters: dict[str, Sequence[str]], year_from: int | None,
                     year_to: int | None) -> dict[str, tantivy.Query]:
@@ -459,6 +478,9 @@ class TantivyEngine:
         stems = self._analyse.analyze(word)
         return searcher.doc_freq("text", stems[0]) if stems else 0
 
+    def stems(self, text: str) -> list[str]:
+        return self._tokens.analyze(text)
+
     def analyse(self, text: str) -> list[Token]:
         # The tokenizer is TERM: Python's regex finds the same words (and their places) when
         # tantivy's stems come out one for one; otherwise tantivy's own offsets are read.
@@ -499,6 +521,10 @@ class TantivyEngine:
         if isinstance(node, BestOf):
             return _boosted(tantivy.Query.disjunction_max_query(
                 [self._translate(child) for child in node.children]), node.boost)
+        if isinstance(node, AtLeast):
+            return tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, self._translate(child)) for child in node.children],
+                minimum_number_should_match=node.minimum)
         if isinstance(node, Prefer):
             return tantivy.Query.boolean_query([(tantivy.Occur.Must, self._translate(node.required)),
                                                 (tantivy.Occur.Should, self._translate(node.optional))])

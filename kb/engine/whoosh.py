@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from itertools import islice
+from itertools import combinations, islice
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +47,7 @@ from kb.engine import (
     Token, switch_generation,
 )
 from kb.facets import FACETS as REGISTRY, MULTI_VALUED
-from kb.query import STOP_WORDS, AllOf, AnyOf, BestOf, FacetIs, Node, Prefer, Terms
+from kb.query import STOP_WORDS, AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, Prefer, Terms
 from kb.suggest import SPELLING_PREFIX_TERMS, edit_distance
 
 FACETS = MULTI_VALUED
@@ -393,6 +393,19 @@ class _Part:
             matched[ids] = True
             matched &= visible
             selected = matched & wanted
+            any_total = None
+            if root is not None and request.query.counted is not None:
+                counted = _node_mask(searcher, request.query.counted, table.size)
+                if np.count_nonzero(selected & counted):  # else every match is listed
+                    mentions = request.query.mentions
+                    mentioned = selected if mentions is None else \
+                        _matching(searcher, _translate(mentions, schema), table.size) & wanted
+                    if excluded is not None and mentions is not None:
+                        mentioned &= ~_matching(searcher, excluded, table.size)
+                    any_total = max(int(np.count_nonzero(selected & counted)),
+                                    int(np.count_nonzero(mentioned)))
+                    matched &= counted
+                    selected &= counted
             facets: dict[str, dict[str, int]] = {}
             if request.facets:
                 for name in FACETS:
@@ -404,7 +417,7 @@ class _Part:
             total = int(np.count_nonzero(selected))
             keep = selected[ids]
             hits = self._ranked_hits(request, table, ids[keep], scores[keep])
-            return EngineResults(total=total, hits=hits, facets=facets)
+            return EngineResults(total=total, hits=hits, facets=facets, matched=any_total)
 
     def _scored_matches(self, searcher, whoosh_query: query.Query, wanted: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
@@ -616,6 +629,9 @@ class WhooshEngine:
         return self._reader(include_restricted).spellings(word, include_restricted,
                                                           max_distance, limit)
 
+    def stems(self, text: str) -> list[str]:
+        return [token.text for token in _ANALYZER(text, mode="index", removestops=False)]
+
     def analyse(self, text: str) -> list[Token]:
         return [Token(token.text, token.startchar, token.endchar)
                 for token in _ANALYZER(text, positions=True, chars=True, mode="index",
@@ -655,6 +671,10 @@ def _translate(node: Node, schema: Schema) -> query.Query:
     if isinstance(node, BestOf):
         return query.DisjunctionMax([_translate(child, schema) for child in node.children],
                                     boost=node.boost)
+    if isinstance(node, AtLeast):  # as a query (a search counts it with ``_node_mask``)
+        children = [_translate(child, schema) for child in node.children]
+        return query.Or([query.And(list(chosen))
+                         for chosen in combinations(children, node.minimum)])
     if isinstance(node, Prefer):
         return query.AndMaybe(_translate(node.required, schema), _translate(node.optional, schema))
     if isinstance(node, FacetIs):
@@ -730,6 +750,21 @@ def _matching(searcher, whoosh_query: query.Query, size: int) -> np.ndarray:
         if matcher.is_active():
             mask[offset + np.fromiter(matcher.all_ids(), dtype=np.int64)] = True
     return mask
+
+
+def _node_mask(searcher, node: Node, size: int) -> np.ndarray:
+    """Which documents a tree matches, as a mask: "at least n of these" by adding up its
+    children's masks (no query of every combination)."""
+    if isinstance(node, AtLeast):
+        held = sum((_node_mask(searcher, child, size).astype(np.int32)
+                    for child in node.children), np.zeros(size, dtype=np.int32))
+        return held >= node.minimum
+    if isinstance(node, AllOf):
+        mask = np.ones(size, dtype=bool)
+        for child in node.children:
+            mask &= _node_mask(searcher, child, size)
+        return mask
+    return _matching(searcher, _translate(node, searcher.schema), size)
 
 
 def _scores(searcher, whoosh_query: query.Query, docnums: np.ndarray) -> np.ndarray:
