@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import re
 import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -49,6 +51,8 @@ _ID_SPAN = 10_000_000
 #: passages get the value that makes it 1 / REFERENCE_WEIGHT, reference matter 1.
 _LIFT = 2 ** (1 / REFERENCE_WEIGHT) - 2
 _TERM = re.compile(TERM)
+#: The words of a passage its "more like this" query asks for.
+SIMILAR_TERMS = 12
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -436,9 +440,9 @@ class TantivyEngine:
         searcher = self._searcher(include_restricted)
         if searcher is None or not text.strip() or not searcher.num_docs:
             return []
-        like = tantivy.Query.more_like_this_document_fields_query(
-            self._schema, {"text": text}, min_doc_frequency=1, min_term_frequency=1,
-            max_query_terms=12)
+        like = self._like(searcher, text)
+        if like is None:
+            return []
         clauses = [(tantivy.Occur.Must, like)]
         if exclude_document is not None:
             clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(
@@ -453,6 +457,27 @@ class TantivyEngine:
         docs = searcher.fast_field_values("doc", addresses)
         return [EngineHit(passage_id=int(pid), document_id=int(doc), score=float(score))
                 for (score, _), pid, doc in zip(found.hits, pids, docs)]
+
+    def _like(self, searcher: tantivy.Searcher, text: str) -> tantivy.Query | None:
+        """"More like this": the ``SIMILAR_TERMS`` words of ``text`` weighing most (times
+        used, by BM25's idf), each boosted by its weight over the first's. Chosen here, not by
+        tantivy's own more-like-this, which picks among equally weighted words at random: the
+        same passage would get other neighbours in each process."""
+        total = searcher.num_docs
+        weighted = []
+        for stem, used in Counter(self._analyse.analyze(text)).items():
+            holding = searcher.doc_freq("text", stem)
+            if holding:
+                idf = math.log(1 + (total - holding + 0.5) / (holding + 0.5))
+                weighted.append((used * idf, stem))
+        chosen = sorted(weighted, key=lambda item: (-item[0], item[1]))[:SIMILAR_TERMS]
+        if not chosen or chosen[0][0] <= 0:
+            return None
+        top = chosen[0][0]
+        return tantivy.Query.boolean_query([
+            (tantivy.Occur.Should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(self._schema, "text", stem), weight / top))
+            for weight, stem in chosen])
 
     def spellings(self, word: str, include_restricted: bool, max_distance: int,
                   limit: int) -> list[str] | None:

@@ -120,3 +120,17 @@ def test_a_second_report_restricted_after_indexing_leaves_no_trace_in_open_answe
         kb.store.set_restricted(kb.store.document_id_for_hash("later"), True)
         kb.sync_index()
         assert answers(kb) == answers(never)
+
+
+def test_a_passage_has_the_same_similar_passages_whoever_opens_the_knowledge_base(
+        corpus_data: Path) -> None:
+    """Each server process opens its own knowledge base: "similar passages" (and the repeated
+    learning built on them) must not change with the process that answers."""
+    def neighbours() -> list[list[int]]:
+        with KnowledgeBase(Settings(data_dir=corpus_data)) as kb:
+            return [[found.passage.id for found in kb.similar_passages(passage, limit=5)]
+                    for passage in kb.store.passages()[::10]]
+    first = neighbours()
+    assert sum(map(len, first)) > 100
+    for _ in range(3):
+        assert neighbours() == first
