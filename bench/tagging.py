@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from indexer.extract import extract
+from indexer.readers import extract
 from indexer.retag import train_model
 from indexer.segment import segment
 from indexer.tag import Tagger
