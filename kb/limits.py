@@ -11,16 +11,15 @@ most one long search runs at a time and short ones keep their speed.
 from __future__ import annotations
 
 import fcntl
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.query import OPERATORS, WORD
+
 #: A search of more words than this takes its turn (the sample queries have one to six).
 LONG_QUERY_WORDS = 10
-_WORDS = re.compile(r"[\w']+")
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
 
 class SearchBusy(RuntimeError):
@@ -29,7 +28,7 @@ class SearchBusy(RuntimeError):
 
 def is_long(text: str) -> bool:
     """Whether a query has more than ``LONG_QUERY_WORDS`` words (operators not counted)."""
-    return sum(1 for word in _WORDS.findall(text) if word not in _OPERATORS) > LONG_QUERY_WORDS
+    return sum(1 for word in WORD.findall(text) if word not in OPERATORS) > LONG_QUERY_WORDS
 
 
 class LongSearchGate:

@@ -20,6 +20,8 @@ from kb.text import clean, fold
 #: What makes a term: word characters, single dots allowed inside ("e.g"), two or more long.
 TERM = r"\w(?:\.?\w)+"
 _TERM = re.compile(TERM)
+#: A word as typed (letters, digits, apostrophes), before any query syntax is read.
+WORD = re.compile(r"[\w']+")
 #: Words too common to search for (Whoosh's list, which the ranking was measured with).
 STOP_WORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
@@ -136,7 +138,7 @@ def terms_of(text: str) -> list[str]:
 
 def plain_words(text: str) -> str:
     """The words of ``text``, stripped of all query syntax."""
-    return " ".join(w for w in re.findall(r"[\w']+", fold(text)) if w.upper() not in OPERATORS)
+    return " ".join(w for w in WORD.findall(fold(text)) if w.upper() not in OPERATORS)
 
 
 MAX_NESTING = 20  # brackets a query may open; past that it is read as plain words

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.engine import SearchEngine
-from kb.query import OPERATORS, terms_of
+from kb.query import OPERATORS, WORD, terms_of
 
 CANDIDATES = 8  # closest spellings tried for an unknown word
 MAX_CORRECTED_WORDS = 5  # unknown words of one query looked up
@@ -18,7 +18,6 @@ MAX_WORD_CHARS = 30  # longer words are left as typed
 #: Index words an engine reads at most for one unknown word (those sharing its first letters).
 SPELLING_PREFIX_TERMS = 3000
 
-_WORD = re.compile(r"[\w']+")
 
 
 def suggestion(engine: SearchEngine, text: str, include_restricted: bool,
@@ -41,16 +40,15 @@ def suggestion(engine: SearchEngine, text: str, include_restricted: bool,
             return word
         wanted = word.lower()
         # A short word may be one letter out, a longer one two.
-        candidates = engine.spellings(wanted, include_restricted,
-                                      max_distance=1 if len(wanted) <= 5 else 2,
+        max_distance = 1 if len(wanted) <= 5 else 2
+        candidates = engine.spellings(wanted, include_restricted, max_distance=max_distance,
                                       limit=CANDIDATES)
         if candidates is None:  # known
             return word
         tries += 1
-        limit = 1 if len(wanted) <= 5 else 2
         candidates += [term for term in domain if term not in candidates
-                       and abs(len(term) - len(wanted)) <= limit
-                       and edit_distance(wanted, term) <= limit
+                       and abs(len(term) - len(wanted)) <= max_distance
+                       and edit_distance(wanted, term) <= max_distance
                        and engine.spellings(term, include_restricted, 0, 1) is None]
         # The closest spelling ("sleap": sleep before lead), a domain term before others as
         # close, then the commonest.
@@ -61,7 +59,7 @@ def suggestion(engine: SearchEngine, text: str, include_restricted: bool,
             return word
         return found[0].upper() if word.isupper() and len(word) > 1 else found[0]
 
-    corrected_text = _WORD.sub(corrected, text)
+    corrected_text = WORD.sub(corrected, text)
     return corrected_text if corrected_text != text else None
 
 
