@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,16 +58,13 @@ class KnowledgeBase:
         self.engine: SearchEngine = open_engine(settings.engine, settings.index_dir,
                                                 cache_bytes=settings.search_cache_mb << 20)
         self.taxonomy: Taxonomy = load_taxonomy(settings.themes_path)
-        self._synonyms: list[tuple[str | None, tuple[str, ...]]] = [
-            (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
-        self._synonyms += [(None, group) for group in self.taxonomy.search_synonyms]
         self.acronyms = load_acronyms()
-        self._synonyms += synonym_groups(self.acronyms)
         #: (theme id or None, equivalent terms): the taxonomy's, the practitioners' and the
         #: acronyms' synonym groups.
-        self.synonym_groups = self._synonyms
-        self._cues: list[tuple[str, tuple[tuple[str, ...], ...]]] | None = None
-        self._domain: frozenset[str] | None = None
+        self.synonym_groups: list[tuple[str | None, tuple[str, ...]]] = [
+            (theme.id, tuple(group)) for theme in self.taxonomy.themes for group in theme.synonyms]
+        self.synonym_groups += [(None, group) for group in self.taxonomy.search_synonyms]
+        self.synonym_groups += synonym_groups(self.acronyms)
         self._long_searches: LongSearchGate | None = None
 
     def close(self) -> None:
@@ -247,10 +245,12 @@ class KnowledgeBase:
 
     def _search(self, request: SearchRequest, include_restricted: bool,
                 plain: bool, params: RankingParams = PARAMS) -> SearchResponse:
-        text, corrections = (request.q, []) if plain else read_acronyms(request.q, self.acronyms)
-        expansions, themes = ([], []) if plain else query_expansions(text, self._synonyms)
-        if not plain:
-            themes += [theme for theme in query_themes(text, self.theme_cues(), self._stems)
+        if plain:
+            text, corrections, expansions, themes = request.q, [], [], []
+        else:
+            text, corrections = read_acronyms(request.q, self.acronyms)
+            expansions, themes = query_expansions(text, self.synonym_groups)
+            themes += [theme for theme in query_themes(text, self.theme_cues, self._stems)
                        if theme not in themes]
         query = ranked_query(text, expansions, themes, plain=plain, params=params,
                              match=request.match)
@@ -271,7 +271,7 @@ class KnowledgeBase:
                   for name, counts in found.facets.items() if name in FACET_PARAMS}
         corrected = None
         if text.strip() and not plain:
-            corrected = suggestion(self.engine, text, include_restricted, self.domain_terms())
+            corrected = suggestion(self.engine, text, include_restricted, self.domain_terms)
         return SearchResponse(request=request, total=found.total, results=results, facets=facets,
                               notice=query.notice, suggestion=corrected, matched=found.matched,
                               query_themes=tuple(themes),
@@ -281,29 +281,27 @@ class KnowledgeBase:
     def _stems(self, text: str) -> list[str]:
         return self.engine.stems(fold(text).lower())
 
+    @cached_property
     def theme_cues(self) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
         """Each theme with the phrases that name it in a query (its search synonyms and
         strong signal phrases, and its acronyms), as the engine stems them."""
-        if self._cues is None:
-            cues = []
-            for theme in self.taxonomy.themes:
-                strong = theme.signals.get("strong", {})
-                phrases = [term for group in theme.synonyms for term in group]
-                phrases += [phrase for key in ("lemmas", "phrases")
-                            for phrase in strong.get(key, ()) if isinstance(phrase, str)]
-                phrases += [term for acronym in self.acronyms if acronym.theme == theme.id
-                            for term in (acronym.term, *acronym.means)]
-                stemmed = {tuple(self._stems(phrase)) for phrase in phrases}
-                cues.append((theme.id, tuple(sorted(stem for stem in stemmed if stem))))
-            self._cues = cues
-        return self._cues
+        cues = []
+        for theme in self.taxonomy.themes:
+            strong = theme.signals.get("strong", {})
+            phrases = [term for group in theme.synonyms for term in group]
+            phrases += [phrase for key in ("lemmas", "phrases")
+                        for phrase in strong.get(key, ()) if isinstance(phrase, str)]
+            phrases += [term for acronym in self.acronyms if acronym.theme == theme.id
+                        for term in (acronym.term, *acronym.means)]
+            stemmed = {tuple(self._stems(phrase)) for phrase in phrases}
+            cues.append((theme.id, tuple(sorted(stem for stem in stemmed if stem))))
+        return cues
 
+    @cached_property
     def domain_terms(self) -> frozenset[str]:
         """The knowledge base's own words ("did you mean" prefers them): acronyms, and the
         one-word terms of the themes' and practitioners' synonyms."""
-        if self._domain is None:
-            terms = {acronym.term.lower() for acronym in self.acronyms}
-            terms |= {term.lower() for _, group in self._synonyms for term in group
-                      if re.fullmatch(r"[a-z][a-z'-]+", term.lower())}
-            self._domain = frozenset(terms)
-        return self._domain
+        terms = {acronym.term.lower() for acronym in self.acronyms}
+        terms |= {term.lower() for _, group in self.synonym_groups for term in group
+                  if re.fullmatch(r"[a-z][a-z'-]+", term.lower())}
+        return frozenset(terms)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from kb.query import (AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery, Prefer, Terms,
-                      leaves, parse, parse_plain, plain_words, terms_of)
+from kb.query import (WORD, AllOf, AnyOf, AtLeast, BestOf, FacetIs, Node, ParsedQuery, Prefer,
+                      Terms, leaves, parse, parse_plain, plain_words, terms_of)
 
 
 @dataclass(frozen=True)
@@ -154,18 +154,25 @@ def _distinct_groups(expansions: Sequence[Sequence[str]]) -> list[tuple[str, ...
 def _without_function_words(parsed: ParsedQuery) -> ParsedQuery:
     """``parsed`` without the unquoted function words among the words it looks for (when it
     looks for anything else)."""
-    root = parsed.root
-    optional = root.optional if isinstance(root, Prefer) else root
-    if not isinstance(optional, AnyOf) or optional.boost != 1.0:
-        return parsed
-    kept = tuple(child for child in optional.children
-                 if not (isinstance(child, Terms) and not child.phrase
-                         and set(terms_of(child.text)) <= FUNCTION_WORDS))
-    if not kept or len(kept) == len(optional.children):
+    required, items = _query_parts(parsed.root)
+    kept = tuple(item for item in items
+                 if not (isinstance(item, Terms) and not item.phrase
+                         and set(terms_of(item.text)) <= FUNCTION_WORDS))
+    if not kept or len(kept) == len(items):
         return parsed
     optional = kept[0] if len(kept) == 1 else AnyOf(kept)
-    root = Prefer(root.required, optional) if isinstance(root, Prefer) else optional
+    root = Prefer(required, optional) if required is not None else optional
     return ParsedQuery(root=root, excluded=parsed.excluded, notice=parsed.notice)
+
+
+def _query_parts(root: Node) -> tuple[Node | None, list[Node]]:
+    """What a parsed query requires (``+word``; None when nothing), and each of the words or
+    phrases it looks for (the whole tree as one item when it is not a list of them)."""
+    required, optional = (root.required, root.optional) if isinstance(root, Prefer) \
+        else (None, root)
+    items = list(optional.children) if isinstance(optional, AnyOf) and optional.boost == 1.0 \
+        else [optional]
+    return required, items
 
 
 def _alternatives(group: Sequence[str], whole: bool = False) -> tuple[Terms, ...]:
@@ -173,19 +180,13 @@ def _alternatives(group: Sequence[str], whole: bool = False) -> tuple[Terms, ...
     ("not in school" is searched as "school", all its other words being too common to index,
     which is no longer what it means)."""
     return tuple(Terms(term, phrase=len(terms_of(term)) > 1) for term in group
-                 if not whole or len(terms_of(term)) == len(_WORD.findall(term)))
-
-
-_WORD = re.compile(r"[\w']+")
+                 if not whole or len(terms_of(term)) == len(WORD.findall(term)))
 
 
 def query_concepts(root: Node, groups: Sequence[Sequence[str]]) -> tuple[Node | None, list[Node]]:
     """What a parsed query requires (``+word``; None when nothing), and its concepts: each
     word or phrase it looks for, with the synonyms of the groups whose terms use its words."""
-    required, optional = (root.required, root.optional) if isinstance(root, Prefer) \
-        else (None, root)
-    items = list(optional.children) if isinstance(optional, AnyOf) and optional.boost == 1.0 \
-        else [optional]
+    required, items = _query_parts(root)
     if not all(isinstance(item, Terms) for item in items):
         return required, []
     # Words typed together that make one term of a synonym group ("home educated") are one

@@ -89,8 +89,7 @@ def key_terms(kb: KnowledgeBase, text: str) -> frozenset[str]:
 def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple[tuple, str]]]]:
     """The stems of words that say nothing of an ask, and each synonym term as stems (found
     by its first stem) with its group's name."""
-    cached = getattr(kb, "_ask_vocabulary", None)
-    if cached is None:
+    def compute() -> tuple[frozenset[str], dict[str, list[tuple[tuple, str]]]]:
         ignored = frozenset(stem for word in STOP_WORDS | FUNCTION_WORDS
                             for stem in kb.engine.stems(word))
         phrases: dict[str, list[tuple[tuple, str]]] = {}
@@ -99,8 +98,8 @@ def _vocabulary(kb: KnowledgeBase) -> tuple[frozenset[str], dict[str, list[tuple
                 stems = tuple(kb.engine.stems(fold(term).lower()))
                 if stems and (stems, f"~{index}") not in phrases.get(stems[0], []):
                     phrases.setdefault(stems[0], []).append((stems, f"~{index}"))
-        cached = kb._ask_vocabulary = (ignored, phrases)
-    return cached
+        return ignored, phrases
+    return memoised(kb, ("ask-vocabulary",), compute)
 
 
 def prepare_asks(kb: KnowledgeBase, passage_type: str, include_restricted: bool) -> None:
