@@ -402,7 +402,8 @@ class TantivyEngine:
             raise ValueError(f"this index weighs reference matter {REFERENCE_WEIGHT}")
         if not total or not limit:
             return EngineResults(total=total, hits=[], facets=facets, matched=matched)
-        found = searcher.search(within(root, among=counted_tree), limit=limit, offset=request.offset, count=False,
+        found = searcher.search(within(root, among=counted_tree), limit=limit,
+                                offset=request.offset, count=False,
                                 order_by_field="newest" if newest else None,
                                 weight_by_field="lift" if weighted else None)
         addresses = [address for _, address in found.hits]

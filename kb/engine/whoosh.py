@@ -19,7 +19,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from itertools import combinations, islice
+from itertools import islice
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -671,10 +671,9 @@ def _translate(node: Node, schema: Schema) -> query.Query:
     if isinstance(node, BestOf):
         return query.DisjunctionMax([_translate(child, schema) for child in node.children],
                                     boost=node.boost)
-    if isinstance(node, AtLeast):  # as a query (a search counts it with ``_node_mask``)
-        children = [_translate(child, schema) for child in node.children]
-        return query.Or([query.And(list(chosen))
-                         for chosen in combinations(children, node.minimum)])
+    if isinstance(node, AtLeast):  # only selects: a search counts it with ``_node_mask``
+        raise TypeError("AtLeast selects passages and never scores: count it with _node_mask "
+                        "(as a query it would be every combination of its children)")
     if isinstance(node, Prefer):
         return query.AndMaybe(_translate(node.required, schema), _translate(node.optional, schema))
     if isinstance(node, FacetIs):
