@@ -24,8 +24,16 @@ from kb.taxonomy import Taxonomy
 #: Raised whenever the rules' code changes what they tag; part of the stamp on stored tags.
 TAGGER_VERSION = "2026-12-issue-13"
 MODEL_DIR = "theme-model"
-#: A curator's decision counts as this many shipped examples: it is about the reports indexed.
-CURATOR_WEIGHT = 5
+#: A curator's decision is about the reports indexed, so it counts for more than a shipped example:
+#: as much as one shipped example in every ``CURATOR_SHARE`` (so its pull on the model does not
+#: fade as the shipped data grows; five examples with the 615 passages it was set on).
+CURATOR_SHARE = 125
+CURATOR_SOURCE = "curators"  # the source of a curator's decision among training examples
+
+
+def curator_weight(shipped: int) -> int:
+    """How many shipped examples one curator's decision counts as, beside ``shipped`` of them."""
+    return max(1, round(shipped / CURATOR_SHARE))
 
 TRAINED_KEPT = 4
 _trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
@@ -45,7 +53,8 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
     Deterministic: the same taxonomy, data and decisions give the same model (kept in this
     process, so tests and repeated runs train once)."""
     shipped = shipped_examples()
-    curated_examples = [LabelledText(text, cats, CURATOR_WEIGHT) for text, cats in curated]
+    weight = curator_weight(len(shipped))
+    curated_examples = [LabelledText(text, cats, weight, source=CURATOR_SOURCE) for text, cats in curated]
     examples = shipped + curated_examples
     labels = list(taxonomy.ids)
     key = hashlib.sha256(repr((taxonomy_hash(taxonomy), config, [(e.text, sorted(e.cats.items()), e.weight)
@@ -58,8 +67,8 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
     data = []
     for example, passage, doc in zip(examples, passages, docs):
         # Shipped files are labelled in full; a curator's decision is known for its theme only.
-        cats = {theme: example.cats.get(theme, 0.0) for theme in labels} if example.weight == 1 else \
-            {theme: value for theme, value in example.cats.items() if theme in labels}
+        cats = {theme: value for theme, value in example.cats.items() if theme in labels} \
+            if example.source == CURATOR_SOURCE else {theme: example.cats.get(theme, 0.0) for theme in labels}
         data.append((feature_words(doc, passage, labels), cats, example.weight))
     info = {"trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "examples": len(examples), "curator_examples": len(curated_examples),
