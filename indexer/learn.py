@@ -39,6 +39,8 @@ SEED = 13
 SCORE_STEP = 0.2
 SCORE_STEPS = 10
 FEATURE_MARK = "__"  # feature tokens start with it; words never do
+#: Words whose weights ``ThemeModel.explain`` keeps (a few MB; the sample corpus has ~6,000 words).
+WORD_WEIGHTS_KEPT = 100_000
 SHIPPED_DATA = Path(__file__).with_name("data")
 #: Files of passages written by the team to teach indirect language (``themes-team-*.jsonl``).
 TEAM_PREFIX = "themes-team-"
@@ -141,6 +143,7 @@ class ThemeModel:
         self.textcat = nlp.get_pipe("textcat_multilabel")
         self.labels: tuple[str, ...] = tuple(self.textcat.labels)
         self.info: dict = dict(info or {})
+        self._weights: dict[str, dict[str, float]] = {}  # word -> theme -> weight (linear model)
 
     # -- training -----------------------------------------------------------
     @classmethod
@@ -186,25 +189,33 @@ class ThemeModel:
     def explain(self, words: list[str], themes: Sequence[str], top: int = 3) -> dict[str, list[tuple[str, float]]]:
         """For each theme, the words that raised its score most: for each distinct word, how much
         the log-odds fall when it is taken out. For the linear model that is the word's weight times
-        its count, read from one-word texts (a passage's worth of texts of every length otherwise)."""
+        its count, read from one-word texts (kept: a word's weight is the same in every passage);
+        for another model, from the passage's text without the word."""
         counts = Counter(word for word in words if not word.startswith(FEATURE_MARK))
         candidates = sorted(counts)
         if not candidates:
             return {theme: [] for theme in themes}
-        linear = self.config.architecture == "bow"
-        if linear:
-            variants = [[FEATURE_MARK]] + [[FEATURE_MARK, candidate] for candidate in candidates]
+        if self.config.architecture == "bow":
+            weights = self._word_weights(candidates)
+            gains = {theme: [(word, counts[word] * weights[word][theme]) for word in candidates] for theme in themes}
         else:
-            variants = [words] + [[w for w in words if w != candidate] for candidate in candidates]
-        predicted = self.predict(variants)
-        reasons = {}
-        for theme in themes:
-            base = _logit(predicted[0][theme])
-            gains = sorted(((word, counts[word] * (_logit(cats[theme]) - base) if linear else
-                             base - _logit(cats[theme])) for word, cats in zip(candidates, predicted[1:])),
-                           key=lambda item: -item[1])
-            reasons[theme] = [(word, round(gain, 2)) for word, gain in gains[:top] if round(gain, 2) > 0]
-        return reasons
+            predicted = self.predict([words] + [[w for w in words if w != candidate] for candidate in candidates])
+            gains = {theme: [(word, _logit(predicted[0][theme]) - _logit(cats[theme]))
+                             for word, cats in zip(candidates, predicted[1:])] for theme in themes}
+        return {theme: [(word, round(gain, 2)) for word, gain in sorted(pairs, key=lambda item: -item[1])[:top]
+                        if round(gain, 2) > 0] for theme, pairs in gains.items()}
+
+    def _word_weights(self, words: list[str]) -> dict[str, dict[str, float]]:
+        """Each word's weight for each theme in the linear model (the rise in log-odds it brings),
+        computed once per word and kept."""
+        missing = [word for word in words if word not in self._weights]
+        if missing:
+            if len(self._weights) + len(missing) > WORD_WEIGHTS_KEPT:
+                self._weights.clear()
+            base, *predicted = self.predict([[FEATURE_MARK]] + [[FEATURE_MARK, word] for word in missing])
+            for word, cats in zip(missing, predicted):
+                self._weights[word] = {theme: _logit(p) - _logit(base[theme]) for theme, p in cats.items()}
+        return {word: self._weights[word] for word in words}
 
     # -- keeping it ---------------------------------------------------------
     def to_disk(self, path: Path) -> None:
