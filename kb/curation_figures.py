@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from kb.store import Store
 
@@ -40,6 +41,11 @@ class CuratorChecks:
     def decided(self) -> bool:
         """Whether any curator has decided anything on this theme."""
         return self.checked + self.added > 0
+
+    @property
+    def last_decided_on(self) -> date | None:
+        """The day of the latest decision (None when there is none)."""
+        return datetime.fromisoformat(self.last_decided_at).date() if self.last_decided_at else None
 
     @property
     def few(self) -> bool:
