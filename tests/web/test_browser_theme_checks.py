@@ -63,7 +63,8 @@ def test_a_curators_yes_is_counted_where_the_theme_is_read(
         driver.get(f"{checks_server}/themes/{theme}")
         assert summary(driver).startswith(
             "Curators have checked 1 tag of this theme: 1 confirmed, 0 removed (100% right); "
-            "they have not yet added it to a passage the tagger missed. So few checks say little yet.")
+            "they have not yet added it to a passage the tagger missed. "
+            "So few checks say little yet.")
         assert driver.find_element(By.LINK_TEXT, "Check more tags in the review queue")
     finally:
         sign_out(driver)

@@ -136,7 +136,8 @@ def test_a_theme_nobody_checked_says_so(access_app: Flask, who: str, queue_link:
     link = checks.select_one("a[href='/curation/queue']")
     assert (link is not None) == queue_link
     if link:
-        assert link.get_text(strip=True) == "Check the tagger's least certain tags in the review queue"
+        assert link.get_text(strip=True) == (
+            "Check the tagger's least certain tags in the review queue")
     briefing = soup(client_of(access_app, who).get(f"/themes/{OTHER}/briefing"))
     assert text_of(briefing.select_one(".curator-checks-summary")) == (
         "No curator has checked this theme's tags yet.")
