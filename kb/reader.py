@@ -14,6 +14,7 @@ from kb.accounts import User
 from kb.base import KnowledgeBase
 from kb.catalogue import Catalogue, CatalogueRequest, catalogue
 from kb.collection import Collection, CollectionItem, list_collections, move_item
+from kb.curation_figures import CuratorChecks, curator_checks
 from kb.export import Link, TrainingPack, training_pack
 from kb.model import Document, Passage
 from kb.recommendations import RECOMMENDATION, made_before, search_recommendations
@@ -150,6 +151,12 @@ class ReaderView:
         return self.kb.store.doubtful_judgements(rule_threshold, model_threshold, limit=limit,
                                                  offset=offset,
                                                  include_restricted=self.sees_restricted)
+
+    def curator_checks(self) -> dict[str, CuratorChecks]:
+        """What curators found when they checked each theme's tags, over the passages this
+        reader may see (``kb.curation_figures``)."""
+        return curator_checks(self.kb.store, self.taxonomy.ids,
+                              include_restricted=self.sees_restricted)
 
 
 def reader_view(kb: KnowledgeBase, user: User | None) -> ReaderView:

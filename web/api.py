@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from kb.catalogue import CatalogueRequest, catalogue_csv
 from kb.collection import CollectionItem
+from kb.curation_figures import CuratorChecks
 from kb.export import FORMATS
 from kb.model import Document, Passage
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
@@ -128,8 +129,9 @@ def document(document_id: int) -> Response:
 def themes() -> Response:
     """Every theme with its definition and how many documents and passages carry it."""
     view = reader()
-    counts = view.theme_counts()
-    return jsonify(themes=[_theme_dict(theme, counts[theme.id]) for theme in view.taxonomy.themes])
+    counts, checks = view.theme_counts(), view.curator_checks()
+    return jsonify(themes=[_theme_dict(theme, counts[theme.id], checks[theme.id])
+                           for theme in view.taxonomy.themes])
 
 
 @bp.get("/themes/<theme_id>")
@@ -138,7 +140,8 @@ def theme(theme_id: str) -> Response:
     view = reader()
     if theme_id not in view.taxonomy.ids:
         abort(404, description="There is no such theme.")
-    return jsonify(theme=_theme_dict(view.taxonomy.get(theme_id), view.theme_counts()[theme_id]),
+    return jsonify(theme=_theme_dict(view.taxonomy.get(theme_id), view.theme_counts()[theme_id],
+                                     view.curator_checks()[theme_id]),
                    passages=[_passage_dict(document, passage, with_document=True)
                              for passage, document in view.best_passages(theme_id, TOP_PASSAGES)])
 
@@ -165,12 +168,13 @@ def _passage_dict(found: Document, passage: Passage, with_document: bool = False
     return data
 
 
-def _theme_dict(theme: Theme, counts: Recurrence) -> dict:
+def _theme_dict(theme: Theme, counts: Recurrence, checks: CuratorChecks) -> dict:
     return {"id": theme.id, "label": theme.label, "definition": theme.definition,
             "excludes": theme.excludes, "synonyms": theme.synonyms,
             "documents": counts.documents, "passages": counts.passages,
             "documents_by_scope": counts.documents_by_scope,
             "passages_by_scope": counts.passages_by_scope,
+            "curator_checks": checks.to_dict(),
             "url": public_url("themes.show", theme_id=theme.id)}
 
 

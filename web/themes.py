@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template
 
+from kb.curation_figures import CHECKS_CAVEAT
 from kb.facets import SCOPE_LABELS
 from web.charts import line_charts
 from web.knowledge import BRIEFING_POINTS, TOP_PASSAGES, reader
@@ -18,7 +19,8 @@ def index() -> str:
     """Every theme with how many documents and passages carry it."""
     view = reader()
     return render_template("themes/themes.html", themes=view.taxonomy.themes,
-                           counts=view.theme_counts())
+                           counts=view.theme_counts(), checks=view.curator_checks(),
+                           checks_caveat=CHECKS_CAVEAT)
 
 
 @bp.get("/<theme_id>")
@@ -29,7 +31,8 @@ def show(theme_id: str) -> str:
         abort(404, description="There is no such theme.")
     return render_template("themes/theme.html", theme=view.taxonomy.get(theme_id),
                            counts=view.theme_counts()[theme_id],
-                           passages=view.best_passages(theme_id, TOP_PASSAGES))
+                           passages=view.best_passages(theme_id, TOP_PASSAGES),
+                           checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT)
 
 
 @bp.get("/<theme_id>/briefing")
@@ -49,4 +52,5 @@ def briefing(theme_id: str) -> str:
                           theme_ids=[theme_id])[0],
         findings=view.most_common(theme_id, "finding", limit=BRIEFING_POINTS),
         recommendations=view.most_common(theme_id, "recommendation", limit=BRIEFING_POINTS),
-        repeats=view.repeated_national_learning(theme_id))
+        repeats=view.repeated_national_learning(theme_id),
+        checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT)

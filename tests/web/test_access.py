@@ -171,7 +171,7 @@ def test_theme_counts_pages_and_api(client_for, who: str, access_kb: KnowledgeBa
     listed = client.get("/api/themes").get_json()["themes"]
     assert {t["id"]: t["passages"] for t in listed} == expected
     rows = soup(client.get("/themes")).find("table", class_="themes-table").tbody("tr")
-    shown = [int(row("td")[-1].get_text(" ", strip=True).removeprefix("Passages:").split()[0]) for row in rows]
+    shown = [int(row("td")[3].get_text(" ", strip=True).removeprefix("Passages:").split()[0]) for row in rows]
     assert shown == [expected[t["id"]] for t in listed]
     theme = secret[1][0].themes[0]
     one = client.get(f"/api/themes/{theme}").get_json()
