@@ -1,7 +1,10 @@
 """How far each theme's tags can be trusted: what curators found when they checked them.
 
-A curator's ``confirm`` says the tagger's tag was right, a ``remove`` that it was wrong, an
-``add`` that the tagger missed the theme. Only decisions on passages still in the knowledge
+Each decision is read against what the tagger had done when the curator first decided: a
+``confirm`` of a tag says it was right, a ``remove`` of a tag that it was wrong, an ``add`` (or a
+``confirm`` on a passage the tagger had left untagged) that the tagger missed the theme, and a
+``remove`` on an untagged passage agrees with the tagger and is not a check of a tag. (Decisions
+stored before the tagger's state was kept are read by their action alone.) Only decisions on passages still in the knowledge
 base count, and only on passages the reader may see: a decision on the text of a restricted
 report counts for others only when the same text is also in a report they may see.
 """
@@ -85,10 +88,14 @@ def curator_checks(store: Store, theme_ids: Iterable[str], include_restricted: b
     latest: dict[str, str] = {}
     rows = store.conn.execute(
         """
-        SELECT c.theme_id, c.action, COUNT(*), MAX(c.decided_at) FROM curations c
+        SELECT c.theme_id,
+               CASE WHEN c.tagger_tagged = 0 THEN
+                        CASE c.action WHEN 'remove' THEN 'agreed' ELSE 'add' END
+                    ELSE c.action END AS outcome,
+               COUNT(*), MAX(c.decided_at) FROM curations c
         WHERE EXISTS (SELECT 1 FROM passages p JOIN documents d ON d.id = p.document_id
                       WHERE p.text_hash = c.text_hash AND (:restricted OR d.restricted = 0))
-        GROUP BY c.theme_id, c.action
+        GROUP BY c.theme_id, outcome
         """, {"restricted": int(include_restricted)})
     for theme, action, count, decided_at in rows:
         if theme in counts:

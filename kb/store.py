@@ -240,6 +240,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE documents ADD COLUMN area TEXT NOT NULL DEFAULT '';
     """,
+    # 14: whether the tagger had tagged the theme when a curator first decided on it (NULL for
+    # decisions made before this was kept), so that curators' checks of the tags count a "no" on
+    # a passage the tagger had left untagged as agreement, not as a wrong tag.
+    """
+    ALTER TABLE curations ADD COLUMN tagger_tagged INTEGER;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -658,10 +664,11 @@ class Store:
             raise KeyError(f"no passage {passage_id}")
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO curations (text_hash, theme_id, action, curator, decided_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(text_hash, theme_id) DO UPDATE SET "
+                "INSERT INTO curations (text_hash, theme_id, action, curator, decided_at, tagger_tagged) "
+                "VALUES (?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM passage_themes WHERE passage_id = ? "
+                "AND theme_id = ?)) ON CONFLICT(text_hash, theme_id) DO UPDATE SET "
                 "action = excluded.action, curator = excluded.curator, decided_at = excluded.decided_at",
-                (row[0], theme_id, action, curator, utc_now()))
+                (row[0], theme_id, action, curator, utc_now(), passage_id, theme_id))
             self.conn.execute(
                 "INSERT OR REPLACE INTO index_queue (passage_id, op) "
                 "SELECT id, 'add' FROM passages WHERE text_hash = ?", (row[0],))
