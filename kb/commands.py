@@ -93,20 +93,24 @@ def _plain(snippet_html: str) -> str:
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
+    from kb.curation_figures import curator_checks
     from kb.trends import theme_counts
 
     with open_kb(args) as kb:
         # The themes in force (the tagger's with curators' decisions applied), in every document.
-        rows = [(theme_id, kb.taxonomy.label(theme_id), found.passages, found.documents)
-                for theme_id, found in theme_counts(kb, include_restricted=True).items()]
+        counts = theme_counts(kb, include_restricted=True)
+        checks = curator_checks(kb.store, counts, include_restricted=True)
+        rows = [(theme_id, kb.taxonomy.label(theme_id), found.passages, found.documents, checks[theme_id])
+                for theme_id, found in counts.items()]
     if args.json:
-        print(json.dumps([{"id": i, "label": label, "passages": n, "documents": d}
-                          for i, label, n, d in rows], indent=2))
+        print(json.dumps([{"id": i, "label": label, "passages": n, "documents": d,
+                           "curator_checks": checked.to_dict()} for i, label, n, d, checked in rows], indent=2))
         return EXIT_OK
     width = max(len(i) for i, *_ in rows)
-    print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  label")
-    for theme_id, label, passages, documents in rows:
-        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {label}"))
+    print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  {'curators: right':>15}  label")
+    for theme_id, label, passages, documents, checked in rows:
+        right = f"{checked.percent_right}% of {checked.checked}" if checked.checked else "not checked"
+        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {right:>15}  {label}"))
     return EXIT_OK
 
 

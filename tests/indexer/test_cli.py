@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -151,6 +152,12 @@ def test_theme_counts_follow_curators_decisions(writable_corpus_data: Path, caps
     assert run(capsys, "curate", "remove", str(passage_id), "fathers-male-carers",
                "--data", data)[0] == EXIT_OK
     assert counts()["fathers-male-carers"] == before["fathers-male-carers"] - 1
+    # The curator's check of the tag is counted beside the theme, in JSON and in the table.
+    listed = {t["id"]: t for t in json.loads(run(capsys, "themes", "--json", "--data", data)[1])}
+    assert listed["fathers-male-carers"]["curator_checks"]["removed"] == 1
+    assert listed["babies"]["curator_checks"]["checked"] == 0
+    table = run(capsys, "themes", "--data", data)[1]
+    assert re.search(r"fathers-male-carers .* 0% of 1 ", table) and "not checked" in table
 
 
 def test_kb_restrict_holds_through_an_edit_and_a_rebuild(tmp_path: Path, capsys) -> None:
