@@ -41,7 +41,8 @@ test: $(BIN)/kb $(AXE)
 	$(BIN)/python -m pytest -q
 	KB_ENGINE=whoosh $(BIN)/python -m pytest -q tests/web tests/indexer/test_crash.py \
 		--ignore=tests/web/test_browser.py --ignore=tests/web/test_browser_collections.py \
-		--ignore=tests/web/test_browser_paths.py --ignore=tests/web/test_make_run_serving.py
+		--ignore=tests/web/test_browser_paths.py --ignore=tests/web/test_make_run_serving.py \
+		--ignore=tests/web/test_browser_theme_checks.py
 
 BENCH_SIZES ?= 10k
 
