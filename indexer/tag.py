@@ -3,6 +3,9 @@
 Everything the tagger looks for comes from the taxonomy file (themes, scoring) and its facet
 tables; this module only compiles those tables into spaCy matchers (blank English pipeline with
 the lookup lemmatizer, PhraseMatcher on LEMMA and LOWER, Matcher, SpanRuler) and scores.
+A proximity rule (``near``) is a chain of term lists, each found on lemmas by one more
+PhraseMatcher, the next starting within a few tokens of the one before in the same sentence: a
+family of expressions ("nobody" ... "asked" ... "the child") costs a phrase lookup, not a pattern.
 """
 from __future__ import annotations
 
@@ -133,6 +136,24 @@ _ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 
 
 @dataclass(frozen=True)
+class _NearRule:
+    """A compiled proximity rule: the signal it gives and how its parts must follow each other."""
+
+    theme: str
+    tier: str
+    name: str
+    parts: int
+    windows: tuple[int, ...]  # the most tokens between each part and the next
+    ordered: bool
+
+
+#: Tokens a proximity rule's chain may not cross: the end of a sentence or of an item in a list.
+_CHAIN_STOPS = frozenset({".", "?", "!", ";", ":"})
+#: An exclusion given by a proximity rule covers the rest of its sentence (a list of priorities).
+_SENTENCE_ENDS = frozenset({".", "?", "!"})
+
+
+@dataclass(frozen=True)
 class _Hit:
     """One signal found in a text: a theme, a tier and the term (or pattern) that matched."""
 
@@ -171,6 +192,14 @@ class Tagger:
         self._lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self._lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._matcher = _AnchoredPatterns(self.nlp.vocab)
+        self._near_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self._near_rules: list[_NearRule] = []
+        self._near_parts: dict[int, tuple[int, int]] = {}  # match id -> (rule, part)
+        strings = self.nlp.vocab.strings
+        self._chain_stop_ids = frozenset(strings.add(text) for text in _CHAIN_STOPS)
+        self._sentence_end_ids = frozenset(strings.add(text) for text in _SENTENCE_ENDS)
+        self._clause_end_ids = frozenset(strings.add(text) for text in (".", "?", "!", ":"))
+        self._item_separator_ids = frozenset(strings.add(text) for text in (",", ";", "and", "or"))
         self._age_groups_signals: dict[str, dict[str, list[str]]] = {}
         self._compile_themes()
         self._facets = _Facets(taxonomy)
@@ -200,6 +229,16 @@ class Tagger:
                 self._matcher.add(f"{theme}|{tier}|pattern {index + 1}", pattern)
             except Exception as error:  # spaCy raises several kinds for a bad pattern
                 raise TaxonomyError(f"{where}: pattern {index + 1} is not a valid spaCy pattern ({error})") from None
+        for rule in table.get("near", []):
+            index = len(self._near_rules)
+            window = rule.get("window", 0)
+            windows = tuple(window) if isinstance(window, list) else (window,) * (len(rule["terms"]) - 1)
+            self._near_rules.append(_NearRule(theme, tier, rule["name"], len(rule["terms"]), windows,
+                                              bool(rule.get("ordered", True))))
+            for part, terms in enumerate(rule["terms"]):
+                key = f"{index}|{part}"
+                self._near_matcher.add(key, [self._lemmatise(term) for term in terms])
+                self._near_parts[self.nlp.vocab.strings[key]] = (index, part)
 
     def _lemmatise(self, text: str) -> Doc:
         return self.nlp(text)
@@ -291,8 +330,10 @@ class Tagger:
         matchers = (m for m in (self._lemma_matcher, self._lower_matcher, self._matcher) if len(m))
         raw = [(*self.nlp.vocab.strings[match_id].split("|", 2), start, end)
                for matcher in matchers for match_id, start, end in matcher(doc)]
+        orth = doc.to_array("ORTH").tolist()  # the words as string ids, read once (faster than tokens)
+        raw += self._near_hits(doc, orth)
         exclusions = [(theme, start, end) for theme, tier, _, start, end in raw if tier == "exclude"]
-        exclusions += [(ALL, start, end) for start, end in self._agency_lists(doc)]
+        exclusions += [(ALL, start, end) for start, end in self._agency_lists(doc, orth)]
         cue_ends = [end for theme, tier, _, start, end in raw if tier == "negation"]
         hits = [_Hit(theme, tier, term, start, end) for theme, tier, term, start, end in raw
                 if tier in self.weights
@@ -310,19 +351,62 @@ class Tagger:
             distinct.setdefault((hit.theme, hit.tier, hit.term), hit)
         return list(distinct.values())
 
-    def _agency_lists(self, doc: Doc) -> list[tuple[int, int]]:
+    def _near_hits(self, doc: Doc, orth: list[int]) -> list[tuple[str, str, str, int, int]]:
+        """Matches of the proximity rules: (theme, tier, rule name, start, end) of each chain."""
+        if not self._near_rules:
+            return []
+        found: dict[int, list[list[tuple[int, int]]]] = {}
+        for match_id, start, end in self._near_matcher(doc):
+            index, part = self._near_parts[match_id]
+            found.setdefault(index, [[] for _ in range(self._near_rules[index].parts)])[part].append((start, end))
+        hits = []
+        for index, spans in found.items():
+            if not all(spans):
+                continue
+            rule = self._near_rules[index]
+            orders = [(spans, rule.windows)] if rule.ordered else [(spans, rule.windows),
+                                                                   (spans[::-1], rule.windows[::-1])]
+            for parts, windows in orders:
+                for start, end in sorted(parts[0]):
+                    chain_end = self._chain(orth, parts[1:], end, windows)
+                    if chain_end is not None and rule.tier == "exclude":  # to the end of the sentence
+                        chain_end = next((i + 1 for i in range(chain_end, len(orth))
+                                          if orth[i] in self._sentence_end_ids), len(orth))
+                    if chain_end is not None:
+                        hits.append((rule.theme, rule.tier, rule.name, start, chain_end))
+        return hits
+
+    def _chain(self, orth: list[int], parts: list[list[tuple[int, int]]], after: int,
+               windows: tuple[int, ...]) -> int | None:
+        """The end of the shortest chain of ``parts``, each starting at most its window of tokens
+        after the one before (the first after token ``after``) with no sentence end between."""
+        if not parts:
+            return after
+        ends = []
+        for start, end in parts[0]:
+            if after <= start <= after + windows[0] and self._chain_stop_ids.isdisjoint(orth[after:start]):
+                chain_end = self._chain(orth, parts[1:], end, windows[1:])
+                if chain_end is not None:
+                    ends.append(chain_end)
+        return min(ends, default=None)
+
+    def _agency_lists(self, doc: Doc, orth: list[int]) -> list[tuple[int, int]]:
         """Token ranges of prose lists of agencies or roles ("provided by the police, CAMHS, ... and
         the domestic abuse service"): a sentence whose items after the first comma are all short and
         each name an agency (from the gazetteer) or end in a role word ("coordinator", "service").
         The range starts at the last words of the first item and runs to the end of the sentence."""
         if self.prose_min_items <= 0:
             return []
-        agency_tokens = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
-                         for i in range(span.start, span.end)}
+        agency_tokens: set[int] | None = None
+        separators = [o in self._item_separator_ids for o in doc.to_array("LOWER").tolist()]
         ranges: list[tuple[int, int]] = []
         start = 0
-        for end in [t.i + 1 for t in doc if t.text in (".", "?", "!", ":")] + [len(doc)]:
-            if end > start:
+        for end in [i + 1 for i, o in enumerate(orth) if o in self._clause_end_ids] + [len(orth)]:
+            # a list needs at least min_items - 1 items after its first comma: cut at commas, "and", "or"
+            if end > start and sum(separators[start:end]) >= self.prose_min_items - 1:
+                if agency_tokens is None:
+                    agency_tokens = {i for span in doc.spans.get(FACETS_KEY, [])
+                                     if span.label_.startswith("agency:") for i in range(span.start, span.end)}
                 found = self._agency_list_in(doc, start, end, agency_tokens)
                 if found:
                     ranges.append(found)

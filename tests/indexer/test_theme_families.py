@@ -1,0 +1,152 @@
+"""Families of indirect expressions the theme rules recognise (proximity rules in kb/themes.toml).
+
+Each passage is written the way reviews put things: long sentences, curly apostrophes, a list of
+findings; none names its theme outright. Each family has a passage that only it tags.
+"""
+from __future__ import annotations
+
+import pytest
+
+from indexer.tag import Tagger
+from kb.model import Passage
+from kb.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(load_taxonomy())
+
+
+def themes(tagger: Tagger, text: str) -> list[str]:
+    passage = Passage(seq=0, text=text)
+    tagger.tag([passage])
+    return passage.themes
+
+
+@pytest.mark.parametrize("text", [
+    # the child not seen or asked: a negation, a verb of seeing or asking, the child
+    "Over the four months of the assessment the family support worker visited eleven times, mostly in the "
+    "early evening when Ms Y’s partner was at home, but at none of those visits did anyone speak to the "
+    "children without an adult in the room.",
+    # the child not heard, said of the child
+    "The chronology is full of measurements, appointments and attendance figures; the children themselves were "
+    "seldom listened to, and nothing in the plan reflects anything either of them said.",
+    # what the children said, and their days
+    "When the reviewer met them, the children described a routine in which they made their own breakfast and "
+    "walked themselves to school, and explained where the younger child slept when the flat was full of visitors.",
+])
+def test_the_childs_voice_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "voice-of-child" in themes(tagger, text)
+
+
+def test_behaviour_read_as_communication_is_the_childs_voice(tagger: Tagger) -> None:
+    text = ("Looking back, the review considers that Child R’s soiling, his refusal to get changed for PE and "
+            "his distress at home time were signs that something was wrong at home, and that no one asked him "
+            "about them.")
+    assert "voice-of-child" in themes(tagger, text)
+
+
+def test_a_list_of_the_partnerships_priorities_tags_none_of_them(tagger: Tagger) -> None:
+    text = ("The partnership’s strategic priorities for the coming year are: neglect; the voice of the child; "
+            "children at risk of exploitation; and domestic abuse. Each has a lead and a delivery plan.")
+    assert themes(tagger, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    # an account relied on as the evidence
+    "The plan was stepped down after the conference relied on the mother’s report that the drinking had "
+    "stopped, rather than on anything from the treatment service.",
+    # not checked, and the explanation
+    "Nobody looked into Ms T’s explanation that the bruise was from a fall in the park, although the "
+    "nursery’s own record showed that the child had not been to the park that week.",
+    # compliance without change
+    "Ms H signed each written agreement, attended the parenting course and agreed to every referral, without "
+    "any change in the conditions that had led to the plan, although each conference recorded her "
+    "cooperation as progress.",
+])
+def test_curiosity_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "professional-curiosity" in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    # a parent's own history across generations
+    "The pre-birth assessment did not record that Ms D had herself been on a child protection plan for "
+    "neglect, or that her own mother had left the family when she was six.",
+    # kin and who cares for the children
+    "The children’s maternal aunt had looked after them most weekends for three years, yet no assessment "
+    "considered who would care for the children if Ms B was admitted to hospital again.",
+])
+def test_the_whole_family_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "whole-family" in themes(tagger, text)
+
+
+def test_the_mans_history_and_whether_he_was_contacted(tagger: Tagger) -> None:
+    text = ("The baby’s father was released from prison two weeks before the birth; the assessment was "
+            "completed without any attempt to contact him.")
+    assert "fathers-male-carers" in themes(tagger, text)
+    died = "The children’s father died when they were small, and the assessment rightly focused on Ms P."
+    assert "fathers-male-carers" not in themes(tagger, died)
+
+
+@pytest.mark.parametrize("text", [
+    # known to one agency but not another
+    "His conviction for assault was known to the probation service but was not known to the school, which "
+    "allowed him to collect the children every Friday.",
+    # each thought the other would act
+    "Both the GP and the school nurse were worried about Child K’s weight, but each assumed the other had "
+    "made the referral, and in the end neither did.",
+    # information not acted on, in a list of findings
+    "Findings:\n- The discharge letter was scanned into the record without being read\n"
+    "- The school’s concerns were noted but no action followed",
+])
+def test_information_sharing_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "information-sharing" in themes(tagger, text)
+
+
+def test_what_a_school_noticed_is_safety_in_education(tagger: Tagger) -> None:
+    text = ("Her teacher recorded that she arrived each Monday in the same clothes as the Friday before and "
+            "that she ate whatever was left over from breakfast club, but none of it was treated as a concern "
+            "at school.")
+    assert "education-safety" in themes(tagger, text)
+
+
+def test_home_conditions_in_other_words_are_neglect(tagger: Tagger) -> None:
+    text = ("When the police entered the flat they found the upstairs rooms uninhabitable and the three "
+            "children sleeping on the living-room floor without a mattress.")
+    assert "neglect" in themes(tagger, text)
+
+
+NEAR_TAXONOMY = """
+[scoring]
+threshold = 1.0
+weights = { strong = 1.0 }
+
+[[themes]]
+id = "housing"
+label = "Housing instability"
+definition = "Evictions, temporary accommodation and frequent moves."
+[[themes.signals.strong.near]]
+name = "a family moved on"
+terms = [["family", "household"], ["move", "evict"], ["again", "out of the area"]]
+window = [3, 6]
+[[themes.signals.strong.near]]
+name = "housing and debt, either way round"
+terms = [["rent arrears"], ["eviction"]]
+window = 4
+ordered = false
+"""
+
+
+def test_a_proximity_rule_follows_its_windows_its_order_and_the_sentence(tmp_path) -> None:
+    path = tmp_path / "themes.toml"
+    path.write_text(NEAR_TAXONOMY)
+    housing = Tagger(load_taxonomy(path))
+    assert themes(housing, "The family was moved again in May.") == ["housing"]
+    passage = Passage(seq=0, text="The household had been evicted, for the third time, out of the area.")
+    housing.tag([passage])
+    assert passage.themes == ["housing"]
+    assert passage.evidence["housing"] == ["household had been evicted, for the third time, out of the a\u2026"]
+    assert themes(housing, "The family, who had lived there for years, moved again.") == []  # first window
+    assert themes(housing, "The family moved. Again the school was not told.") == []  # a sentence between
+    assert themes(housing, "Again the family moved.") == []  # the parts out of order
+    assert themes(housing, "An eviction followed months of rent arrears.") == ["housing"]  # ordered = false
