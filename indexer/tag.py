@@ -195,6 +195,7 @@ class Tagger:
         self._near_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self._near_rules: list[_NearRule] = []
         self._near_parts: dict[int, tuple[int, int]] = {}  # match id -> (rule, part)
+        self._near_keys: set[tuple[str, str, str]] = set()  # (theme, tier, name) of every proximity rule
         strings = self.nlp.vocab.strings
         self._chain_stop_ids = frozenset(strings.add(text) for text in _CHAIN_STOPS)
         self._sentence_end_ids = frozenset(strings.add(text) for text in _SENTENCE_ENDS)
@@ -231,6 +232,7 @@ class Tagger:
                 raise TaxonomyError(f"{where}: pattern {index + 1} is not a valid spaCy pattern ({error})") from None
         for rule in table.get("near", []):
             index = len(self._near_rules)
+            self._near_keys.add((theme, tier, rule["name"]))
             window = rule.get("window", 0)
             windows = tuple(window) if isinstance(window, list) else (window,) * (len(rule["terms"]) - 1)
             self._near_rules.append(_NearRule(theme, tier, rule["name"], len(rule["terms"]), windows,
@@ -438,8 +440,12 @@ class Tagger:
         return first, end
 
     def _nested(self, hit: _Hit, hits: Iterable[_Hit]) -> bool:
-        """True when a longer signal of the same theme, at least as heavy, covers this one."""
+        """True when a longer signal of the same theme, at least as heavy, covers this one (a
+        proximity rule's chain is evidence beside the words it spans, so it neither covers nor is covered)."""
+        if (hit.theme, hit.tier, hit.term) in self._near_keys:
+            return False
         return any(other is not hit and other.theme == hit.theme and other.start <= hit.start
+                   and (other.theme, other.tier, other.term) not in self._near_keys
                    and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
                    and self.weights[other.tier] >= self.weights[hit.tier]
                    for other in hits)

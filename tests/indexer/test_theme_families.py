@@ -150,3 +150,12 @@ def test_a_proximity_rule_follows_its_windows_its_order_and_the_sentence(tmp_pat
     assert themes(housing, "The family moved. Again the school was not told.") == []  # a sentence between
     assert themes(housing, "Again the family moved.") == []  # the parts out of order
     assert themes(housing, "An eviction followed months of rent arrears.") == ["housing"]  # ordered = false
+
+
+def test_a_proximity_rule_counts_beside_the_words_it_spans(tagger: Tagger) -> None:
+    """"teacher" (weak) inside "teacher noticed" (a proximity rule, medium): both count."""
+    passage = Passage(seq=0, text="Child J’s form teacher noticed that he had lost weight over the autumn term "
+                                  "and often asked for second helpings at lunch.")
+    tagger.tag([passage])
+    assert "education-safety" in passage.themes
+    assert passage.theme_scores["education-safety"] == 1.0
