@@ -145,11 +145,11 @@ class _NearRule:
     parts: int
     windows: tuple[int, ...]  # the most tokens between each part and the next
     ordered: bool
+    to_sentence_end: bool  # the match runs on to the end of its sentence
 
 
 #: Tokens a proximity rule's chain may not cross: the end of a sentence or of an item in a list.
 _CHAIN_STOPS = frozenset({".", "?", "!", ";", ":"})
-#: An exclusion given by a proximity rule covers the rest of its sentence (a list of priorities).
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
 
 
@@ -236,7 +236,7 @@ class Tagger:
             window = rule.get("window", 0)
             windows = tuple(window) if isinstance(window, list) else (window,) * (len(rule["terms"]) - 1)
             self._near_rules.append(_NearRule(theme, tier, rule["name"], len(rule["terms"]), windows,
-                                              bool(rule.get("ordered", True))))
+                                              bool(rule.get("ordered", True)), bool(rule.get("sentence", False))))
             for part, terms in enumerate(rule["terms"]):
                 key = f"{index}|{part}"
                 self._near_matcher.add(key, [self._lemmatise(term) for term in terms])
@@ -371,7 +371,7 @@ class Tagger:
             for parts, windows in orders:
                 for start, end in sorted(parts[0]):
                     chain_end = self._chain(orth, parts[1:], end, windows)
-                    if chain_end is not None and rule.tier == "exclude":  # to the end of the sentence
+                    if chain_end is not None and rule.to_sentence_end:
                         chain_end = next((i + 1 for i in range(chain_end, len(orth))
                                           if orth[i] in self._sentence_end_ids), len(orth))
                     if chain_end is not None:

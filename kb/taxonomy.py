@@ -92,10 +92,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 
 
 def _check_near(where: str, rules: list) -> None:
-    """Each proximity rule: a name, two or more lists of terms, a window of tokens (or one per gap)."""
+    """Each proximity rule: a name, two or more lists of terms, a window of tokens (or one per gap),
+    whether the terms must come in order and whether a match runs on to the end of its sentence."""
     for index, rule in enumerate(rules):
-        if not isinstance(rule, dict) or set(rule) - {"name", "terms", "window", "ordered"}:
-            raise TaxonomyError(f"{where} #{index + 1} must be a table of name, terms, window and ordered")
+        if not isinstance(rule, dict) or set(rule) - {"name", "terms", "window", "ordered", "sentence"}:
+            raise TaxonomyError(f"{where} #{index + 1} must be a table of name, terms, window, ordered and sentence")
         if not isinstance(rule.get("name"), str) or not rule["name"].strip() or "|" in rule["name"]:
             raise TaxonomyError(f"{where} #{index + 1} needs a name (without '|')")
         terms = rule.get("terms")
@@ -107,8 +108,9 @@ def _check_near(where: str, rules: list) -> None:
                 isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 20 for w in windows):
             raise TaxonomyError(f"{where} {rule['name']!r}: window must be a number of tokens from 0 to 20, "
                                 f"or a list of them, one per gap between the terms")
-        if not isinstance(rule.get("ordered", True), bool):
-            raise TaxonomyError(f"{where} {rule['name']!r}: ordered must be true or false")
+        for flag in ("ordered", "sentence"):
+            if not isinstance(rule.get(flag, True), bool):
+                raise TaxonomyError(f"{where} {rule['name']!r}: {flag} must be true or false")
 
 
 def _is_groups(value: Any) -> bool:

@@ -159,3 +159,21 @@ def test_a_proximity_rule_counts_beside_the_words_it_spans(tagger: Tagger) -> No
     tagger.tag([passage])
     assert "education-safety" in passage.themes
     assert passage.theme_scores["education-safety"] == 1.0
+
+
+@pytest.mark.parametrize("text", [
+    # the children seen on their own
+    "On the third visit the social worker saw each of the four children alone in the bedroom they shared "
+    "and wrote down, in their words, what they had had to eat that day.",
+    # what the child wanted
+    "Asked at her review what she would like to change, the girl said that she wanted to live with her "
+    "grandmother; the minutes record the request but no action.",
+])
+def test_the_child_seen_alone_and_what_the_child_wanted(tagger: Tagger, text: str) -> None:
+    assert "voice-of-child" in themes(tagger, text)
+
+
+def test_speaking_to_her_mother_is_not_hearing_the_child(tagger: Tagger) -> None:
+    text = ("Safe sleep advice was given to Ms R in an English leaflet; no one spoke to her mother, who "
+            "looked after the baby most nights.")
+    assert "voice-of-child" not in themes(tagger, text)
