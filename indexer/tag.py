@@ -357,14 +357,16 @@ class Tagger:
         """Matches of the proximity rules: (theme, tier, rule name, start, end) of each chain."""
         if not self._near_rules:
             return []
-        found: dict[int, list[list[tuple[int, int]]]] = {}
+        found: dict[int, list[dict[int, int]]] = {}  # rule -> for each part, start -> end of its longest term
         for match_id, start, end in self._near_matcher(doc):
             index, part = self._near_parts[match_id]
-            found.setdefault(index, [[] for _ in range(self._near_rules[index].parts)])[part].append((start, end))
+            starts = found.setdefault(index, [{} for _ in range(self._near_rules[index].parts)])[part]
+            starts[start] = max(end, starts.get(start, end))
         hits = []
-        for index, spans in found.items():
-            if not all(spans):
+        for index, parts_found in found.items():
+            if not all(parts_found):
                 continue
+            spans = [list(starts.items()) for starts in parts_found]
             rule = self._near_rules[index]
             orders = [(spans, rule.windows)] if rule.ordered else [(spans, rule.windows),
                                                                    (spans[::-1], rule.windows[::-1])]
@@ -440,14 +442,14 @@ class Tagger:
         return first, end
 
     def _nested(self, hit: _Hit, hits: Iterable[_Hit]) -> bool:
-        """True when a longer signal of the same theme, at least as heavy, covers this one (a
-        proximity rule's chain is evidence beside the words it spans, so it neither covers nor is covered)."""
-        if (hit.theme, hit.tier, hit.term) in self._near_keys:
-            return False
+        """True when a longer signal of the same theme, at least as heavy, covers this one; a
+        proximity rule's chain covers only signals of its own tier (a weaker word inside it is
+        context that counts beside it)."""
+        weight = self.weights[hit.tier]
         return any(other is not hit and other.theme == hit.theme and other.start <= hit.start
-                   and (other.theme, other.tier, other.term) not in self._near_keys
                    and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
-                   and self.weights[other.tier] >= self.weights[hit.tier]
+                   and (self.weights[other.tier] == weight if (other.theme, other.tier, other.term) in self._near_keys
+                        else self.weights[other.tier] >= weight)
                    for other in hits)
 
     def _is_reference_matter(self, passage: Passage) -> bool:

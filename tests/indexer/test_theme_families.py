@@ -177,3 +177,39 @@ def test_speaking_to_her_mother_is_not_hearing_the_child(tagger: Tagger) -> None
     text = ("Safe sleep advice was given to Ms R in an English leaflet; no one spoke to her mother, who "
             "looked after the baby most nights.")
     assert "voice-of-child" not in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    # a concern explained away
+    "Two members of staff noticed Child M’s reluctance to go home at the end of the day; her behaviour was "
+    "treated as a sign of how much she enjoyed after-school club.",
+    # how the parents came across, and compliance without change
+    "Every professional who met Ms V and Mr W found them polite and cooperative; they signed the written "
+    "agreement three times without any of its conditions being met.",
+    # optimism about progress without evidence
+    "By the second review there was a feeling among the core group that the family had turned a corner, "
+    "though the reports it received showed no change in the children’s attendance or weight, and the plan "
+    "was stepped down.",
+    # an explanation accepted as given
+    "The health visitor accepted that the rash was eczema and the GP accepted that Mr S had moved out, "
+    "and the case was closed.",
+])
+def test_curiosity_explained_away_reassured_or_disarmed(tagger: Tagger, text: str) -> None:
+    assert "professional-curiosity" in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text, theme", [
+    # "youngest" is looked up as "young": a young man is not a sibling
+    ("Staff at the hostel said that the young men who visited her were cousins of the family she had stayed "
+     "with in Leeds.", "whole-family"),
+    # "'s" is not "has": the family's children are not a parent who has children
+    ("The headteacher was told that the family’s children were being taught at home.", "whole-family"),
+])
+def test_words_that_lemmas_would_confuse(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme not in themes(tagger, text)
+
+
+def test_one_mention_seen_by_a_phrase_and_a_proximity_rule_of_the_same_tier_counts_once(tagger: Tagger) -> None:
+    passage = Passage(seq=0, text="Nobody asked who would look after the children while Ms F was in hospital.")
+    tagger.tag([passage])
+    assert passage.theme_scores["whole-family"] == 0.6
