@@ -213,3 +213,30 @@ def test_one_mention_seen_by_a_phrase_and_a_proximity_rule_of_the_same_tier_coun
     passage = Passage(seq=0, text="Nobody asked who would look after the children while Ms F was in hospital.")
     tagger.tag([passage])
     assert passage.theme_scores["whole-family"] == 0.6
+
+
+@pytest.mark.parametrize("text", [
+    "No agency raised any concern about Child P’s care before the incident, and none was expected to.",
+    "Child D became distressed at handovers for contact with her father, which took place at a supermarket.",
+    "The neglect briefing asks practitioners to look at the whole picture, not the day of the visit.",
+])
+def test_words_of_joint_working_used_in_passing_are_not_information_sharing(tagger: Tagger, text: str) -> None:
+    assert "information-sharing" not in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    # a man named by initials, and what the plan asked of his partner
+    "Mr AK was discharged by the home treatment team with a plan that relied on his partner to notice any "
+    "return of his paranoid thinking.",
+    # his order, some words away
+    "The records show a caring mother and a tidy flat; they do not show that the baby’s father, who was "
+    "subject to a non-molestation order, was living there.",
+])
+def test_the_man_in_the_household_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "fathers-male-carers" in themes(tagger, text)
+
+
+def test_men_met_at_a_party_are_not_the_man_in_the_household(tagger: Tagger) -> None:
+    text = ("Child T, 15, began cutting her arms after men she had met at a party told her she owed them for "
+            "the lifts and phone credit; she told the school nurse about the cuts but not about the men.")
+    assert "fathers-male-carers" not in themes(tagger, text)
