@@ -240,3 +240,19 @@ def test_men_met_at_a_party_are_not_the_man_in_the_household(tagger: Tagger) -> 
     text = ("Child T, 15, began cutting her arms after men she had met at a party told her she owed them for "
             "the lifts and phone credit; she told the school nurse about the cuts but not about the men.")
     assert "fathers-male-carers" not in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Two years later Child S told her aunt that her stepfather had been coming into her bedroom at night, "
+    "and that it had started soon after he moved in.",
+    "Devices recovered from the flat held images of the girl taken in the family bathroom; the man arrested "
+    "was her mother’s partner.",
+])
+def test_sexual_abuse_in_the_family_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "child-sexual-abuse" in themes(tagger, text)
+
+
+def test_police_called_to_incidents_at_home_is_domestic_abuse(tagger: Tagger) -> None:
+    text = ("The child’s name appears in the police record of each of the six incidents at the flat, but only "
+            "as ‘child present’, and the officers recorded the arguments as verbal only.")
+    assert "domestic-abuse" in themes(tagger, text)
