@@ -256,3 +256,12 @@ def test_police_called_to_incidents_at_home_is_domestic_abuse(tagger: Tagger) ->
     text = ("The child’s name appears in the police record of each of the six incidents at the flat, but only "
             "as ‘child present’, and the officers recorded the arguments as verbal only.")
     assert "domestic-abuse" in themes(tagger, text)
+
+
+def test_attendance_is_at_school_not_at_hospital_or_a_meeting(tagger: Tagger) -> None:
+    at_school = ("Child T’s absence rose to 31 per cent by the spring term, most of it unauthorised and clustered "
+                 "on Mondays.")
+    assert "education-safety" in themes(tagger, at_school)
+    elsewhere = ("Attendance at the learning event was good across agencies, and each attendance at the emergency "
+                 "department produced a discharge letter.")
+    assert "education-safety" not in themes(tagger, elsewhere)
