@@ -265,3 +265,9 @@ def test_attendance_is_at_school_not_at_hospital_or_a_meeting(tagger: Tagger) ->
     elsewhere = ("Attendance at the learning event was good across agencies, and each attendance at the emergency "
                  "department produced a discharge letter.")
     assert "education-safety" not in themes(tagger, elsewhere)
+
+
+def test_moving_to_the_flat_is_not_coming_to_this_country(tagger: Tagger) -> None:
+    assert "race-culture" not in themes(tagger, "In March the family moved to the flat above the shop, and "
+                                                 "the children started at a new school.")
+    assert "race-culture" in themes(tagger, "Ms K arrived in the UK in 2019 and spoke little English.")
