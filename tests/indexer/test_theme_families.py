@@ -271,3 +271,11 @@ def test_moving_to_the_flat_is_not_coming_to_this_country(tagger: Tagger) -> Non
     assert "race-culture" not in themes(tagger, "In March the family moved to the flat above the shop, and "
                                                  "the children started at a new school.")
     assert "race-culture" in themes(tagger, "Ms K arrived in the UK in 2019 and spoke little English.")
+
+
+def test_the_age_of_an_offences_victim_is_not_the_age_of_the_child(tagger: Tagger) -> None:
+    passage = Passage(seq=0, text="Mr H had been convicted in 2009 of an offence against a twelve-year-old girl, "
+                                  "yet the pre-birth assessment described the household as ‘mum and baby’.")
+    tagger.tag([passage])
+    assert "adolescent" not in passage.age_groups
+    assert "adolescents" not in passage.themes
