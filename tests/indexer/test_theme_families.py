@@ -279,3 +279,13 @@ def test_the_age_of_an_offences_victim_is_not_the_age_of_the_child(tagger: Tagge
     tagger.tag([passage])
     assert "adolescent" not in passage.age_groups
     assert "adolescents" not in passage.themes
+
+
+@pytest.mark.parametrize("text", [
+    "The police held information about a serious assault by Mr J on a former partner, which was not shared "
+    "with the health visiting service.",
+    "The plan relied on Ms T to protect the children, although she was isolated and financially dependent on "
+    "the man the plan was meant to protect them from.",
+])
+def test_domestic_abuse_in_other_words(tagger: Tagger, text: str) -> None:
+    assert "domestic-abuse" in themes(tagger, text)
