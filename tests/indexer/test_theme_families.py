@@ -289,3 +289,13 @@ def test_the_age_of_an_offences_victim_is_not_the_age_of_the_child(tagger: Tagge
 ])
 def test_domestic_abuse_in_other_words(tagger: Tagger, text: str) -> None:
     assert "domestic-abuse" in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Her GP did not know that the children were no longer attending school; the school had written only to "
+    "the council.",
+    "The paediatrician referred him to the emotional wellbeing service; that service said it was a feeding "
+    "problem and returned the referral.",
+])
+def test_one_agency_in_the_dark_or_a_referral_bounced(tagger: Tagger, text: str) -> None:
+    assert "information-sharing" in themes(tagger, text)
