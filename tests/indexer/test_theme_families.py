@@ -299,3 +299,9 @@ def test_domestic_abuse_in_other_words(tagger: Tagger, text: str) -> None:
 ])
 def test_one_agency_in_the_dark_or_a_referral_bounced(tagger: Tagger, text: str) -> None:
     assert "information-sharing" in themes(tagger, text)
+
+
+def test_a_list_of_definitions_carries_no_theme(tagger: Tagger) -> None:
+    text = ("Definitions: for the purposes of this report, ‘child’ means anyone under 18; ‘parent’ includes anyone "
+            "with parental responsibility; ‘abuse’ and ‘neglect’ are as defined in Working Together.")
+    assert themes(tagger, text) == []
