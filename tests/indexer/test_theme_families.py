@@ -305,3 +305,11 @@ def test_a_list_of_definitions_carries_no_theme(tagger: Tagger) -> None:
     text = ("Definitions: for the purposes of this report, ‘child’ means anyone under 18; ‘parent’ includes anyone "
             "with parental responsibility; ‘abuse’ and ‘neglect’ are as defined in Working Together.")
     assert themes(tagger, text) == []
+
+
+def test_home_conditions_and_police_call_outs_are_findings_on_their_own(tagger: Tagger) -> None:
+    assert "neglect" in themes(tagger, "By the winter the state of the kitchen was such that the visiting "
+                                       "officer described it as unsafe for a toddler.")
+    assert "domestic-abuse" in themes(tagger, "Officers were called to incidents at the family home on eleven "
+                                              "occasions in two years.")
+    assert "neglect" not in themes(tagger, "The flat was clean and tidy on each of the three visits.")
