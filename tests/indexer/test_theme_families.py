@@ -313,3 +313,9 @@ def test_home_conditions_and_police_call_outs_are_findings_on_their_own(tagger: 
     assert "domestic-abuse" in themes(tagger, "Officers were called to incidents at the family home on eleven "
                                               "occasions in two years.")
     assert "neglect" not in themes(tagger, "The flat was clean and tidy on each of the three visits.")
+
+
+def test_a_disclosure_named_in_passing_is_not_on_its_own_the_childs_voice(tagger: Tagger) -> None:
+    text = ("After Child AL disclosed abuse by her stepfather, a specialist adviser supported her through the "
+            "police interview and the trial, and therapy was funded for her mother and younger brother.")
+    assert "voice-of-child" not in themes(tagger, text)
