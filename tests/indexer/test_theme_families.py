@@ -319,3 +319,9 @@ def test_a_disclosure_named_in_passing_is_not_on_its_own_the_childs_voice(tagger
     text = ("After Child AL disclosed abuse by her stepfather, a specialist adviser supported her through the "
             "police interview and the trial, and therapy was funded for her mother and younger brother.")
     assert "voice-of-child" not in themes(tagger, text)
+
+
+def test_nobody_establishing_who_he_was_is_curiosity(tagger: Tagger) -> None:
+    text = ("His presence was mentioned in two health visitor records and one police log, but no agency "
+            "established who he was or whether he had any previous convictions.")
+    assert "professional-curiosity" in themes(tagger, text)
