@@ -325,3 +325,12 @@ def test_nobody_establishing_who_he_was_is_curiosity(tagger: Tagger) -> None:
     text = ("His presence was mentioned in two health visitor records and one police log, but no agency "
             "established who he was or whether he had any previous convictions.")
     assert "professional-curiosity" in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Child Q’s paternal grandmother had looked after him every weekend since he was born, but no professional "
+    "contacted her until the day of the emergency placement.",
+    "The Panel found that several of the parents were themselves care leavers, with little support of their own.",
+])
+def test_kinship_care_and_a_parent_who_was_in_care_are_the_whole_family(tagger: Tagger, text: str) -> None:
+    assert "whole-family" in themes(tagger, text)
