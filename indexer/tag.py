@@ -151,6 +151,14 @@ class _NearRule:
 #: Tokens a proximity rule's chain may not cross: the end of a sentence or of an item in a list.
 _CHAIN_STOPS = frozenset({".", "?", "!", ";", ":"})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
+#: The term of a proximity rule that stands for a person's name (a capitalised word in mid-sentence).
+NAME_TERM = "<name>"
+#: Capitalised words that are not names, and titles after which a name is an adult's.
+_NOT_NAMES = ("Mr", "Ms", "Mrs", "Miss", "Dr", "I", "The", "A", "An", "In", "On", "At", "Council", "Court",
+              "Panel", "Review", "Children", "Social", "Care", "Services", "Service", "Team", "Police", "Trust",
+              "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+              "English", "British", "Year", "Christmas", "Easter", "Early", "Help", "Child", "Baby")
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,9 @@ class Tagger:
         self._near_rules: list[_NearRule] = []
         self._near_parts: dict[int, tuple[int, int]] = {}  # match id -> (rule, part)
         self._near_keys: set[tuple[str, str, str]] = set()  # (theme, tier, name) of every proximity rule
+        self._near_name_parts: dict[int, list[int]] = {}  # rule -> its parts that take a person's name
         strings = self.nlp.vocab.strings
+        self._not_names = frozenset(strings.add(word) for word in _NOT_NAMES)
         self._chain_stop_ids = frozenset(strings.add(text) for text in _CHAIN_STOPS)
         self._sentence_end_ids = frozenset(strings.add(text) for text in _SENTENCE_ENDS)
         self._clause_end_ids = frozenset(strings.add(text) for text in (".", "?", "!", ":"))
@@ -239,7 +249,11 @@ class Tagger:
                                               bool(rule.get("ordered", True)), bool(rule.get("sentence", False))))
             for part, terms in enumerate(rule["terms"]):
                 key = f"{index}|{part}"
-                self._near_matcher.add(key, [self._lemmatise(term) for term in terms])
+                if NAME_TERM in terms:
+                    self._near_name_parts.setdefault(index, []).append(part)
+                words = [term for term in terms if term != NAME_TERM]
+                if words:
+                    self._near_matcher.add(key, [self._lemmatise(term) for term in words])
                 self._near_parts[self.nlp.vocab.strings[key]] = (index, part)
 
     def _lemmatise(self, text: str) -> Doc:
@@ -362,6 +376,15 @@ class Tagger:
             index, part = self._near_parts[match_id]
             starts = found.setdefault(index, [{} for _ in range(self._near_rules[index].parts)])[part]
             starts[start] = max(end, starts.get(start, end))
+        names: list[int] | None = None
+        for index, name_parts in self._near_name_parts.items():
+            parts_found = found.get(index) or [{} for _ in range(self._near_rules[index].parts)]
+            if all(starts or part in name_parts for part, starts in enumerate(parts_found)):
+                if names is None:
+                    names = self._names(doc, orth)
+                for part in name_parts:
+                    parts_found[part].update((i, i + 1) for i in names if i not in parts_found[part])
+                found[index] = parts_found
         hits = []
         for index, parts_found in found.items():
             if not all(parts_found):
@@ -379,6 +402,17 @@ class Tagger:
                     if chain_end is not None:
                         hits.append((rule.theme, rule.tier, rule.name, start, chain_end))
         return hits
+
+    def _names(self, doc: Doc, orth: list[int]) -> list[int]:
+        """Tokens that read as a person's name ("Amira", "Kai", "Child AB"'s initials): capitalised
+        words not opening a sentence, not a title ("Mr", "Ms") or following one, not part of an
+        agency's name."""
+        title = doc.to_array("IS_TITLE").tolist()
+        agency = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
+                  for i in range(span.start, span.end)}
+        return [i for i in range(1, len(orth)) if title[i] and orth[i] not in self._not_names
+                and orth[i - 1] not in self._not_names and orth[i - 1] not in self._sentence_end_ids
+                and orth[i - 1] not in self._chain_stop_ids and i not in agency]
 
     def _chain(self, orth: list[int], parts: list[list[tuple[int, int]]], after: int,
                windows: tuple[int, ...]) -> int | None:

@@ -334,3 +334,11 @@ def test_nobody_establishing_who_he_was_is_curiosity(tagger: Tagger) -> None:
 ])
 def test_kinship_care_and_a_parent_who_was_in_care_are_the_whole_family(tagger: Tagger, text: str) -> None:
     assert "whole-family" in themes(tagger, text)
+
+
+def test_a_child_named_by_a_pseudonym_is_the_child(tagger: Tagger) -> None:
+    named = ("The minutes record that the allegation was ‘unsubstantiated’, but there is nothing in them to suggest "
+             "that anyone had asked Amira how the bruise had happened.")
+    assert "voice-of-child" in themes(tagger, named)
+    adult = "No one asked Mr Campbell what he had seen when he visited on the Sunday."
+    assert "voice-of-child" not in themes(tagger, adult)
