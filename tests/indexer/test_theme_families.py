@@ -342,3 +342,9 @@ def test_a_child_named_by_a_pseudonym_is_the_child(tagger: Tagger) -> None:
     assert "voice-of-child" in themes(tagger, named)
     adult = "No one asked Mr Campbell what he had seen when he visited on the Sunday."
     assert "voice-of-child" not in themes(tagger, adult)
+
+
+def test_the_child_asked_with_a_parent_there(tagger: Tagger) -> None:
+    text = ("The report to conference said that the boy ‘has no worries’; he later explained that the social "
+            "worker had asked him about home in front of his stepfather.")
+    assert "voice-of-child" in themes(tagger, text)
