@@ -348,3 +348,15 @@ def test_the_child_asked_with_a_parent_there(tagger: Tagger) -> None:
     text = ("The report to conference said that the boy ‘has no worries’; he later explained that the social "
             "worker had asked him about home in front of his stepfather.")
     assert "voice-of-child" in themes(tagger, text)
+
+
+@pytest.mark.parametrize("text, theme, tagged", [
+    # patterns written as proximity rules: what they tag stays tagged ...
+    ("Ms B told the council that she had decided to teach them herself.", "home-education", True),
+    ("Nobody assessed the man who lived with the family from the spring.", "fathers-male-carers", True),
+    ("She was abused over two years by a volunteer at the sports club she attended.", "child-sexual-abuse", False),
+    # ... and young men who visit a girl are not the man in the household
+    ("Staff assumed that the young men who visited her were relatives.", "fathers-male-carers", False),
+])
+def test_rules_kept_as_proximity_rules(tagger: Tagger, text: str, theme: str, tagged: bool) -> None:
+    assert (theme in themes(tagger, text)) is tagged
