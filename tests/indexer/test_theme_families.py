@@ -360,3 +360,9 @@ def test_the_child_asked_with_a_parent_there(tagger: Tagger) -> None:
 ])
 def test_rules_kept_as_proximity_rules(tagger: Tagger, text: str, theme: str, tagged: bool) -> None:
     assert (theme in themes(tagger, text)) is tagged
+
+
+def test_a_clean_house_is_not_a_parent_who_has_been_clean(tagger: Tagger) -> None:
+    assert "substance-misuse" not in themes(tagger, "Practitioners took Ms W’s word that the house was clean "
+                                                    "and the children were well.")
+    assert "substance-misuse" in themes(tagger, "Mr D said he had been clean since the spring.")
