@@ -404,9 +404,9 @@ class Tagger:
         return hits
 
     def _names(self, doc: Doc, orth: list[int]) -> list[int]:
-        """Tokens that read as a person's name ("Amira", "Kai", "Child AB"'s initials): capitalised
-        words not opening a sentence, not a title ("Mr", "Ms") or following one, not part of an
-        agency's name."""
+        """Tokens that read as a person's name ("Amira", "Kai"): capitalised words not opening a
+        sentence or a clause, not a title ("Mr", "Ms") or following one, not part of an agency's
+        name. (A child named "Child AB" is found by the word "child".)"""
         title = doc.to_array("IS_TITLE").tolist()
         agency = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
                   for i in range(span.start, span.end)}

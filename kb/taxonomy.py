@@ -74,6 +74,10 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
             isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights.values()):
         raise TaxonomyError(f"{path}: [scoring] needs a weights table of numbers")
     tiers = tuple(weights)
+    exclude = scoring.get("exclude", {})
+    if isinstance(exclude, dict) and "near" in exclude:
+        near = exclude["near"]
+        _check_near(f"{path}: [scoring] exclude.near", near if isinstance(near, list) else [near])
     themes = tuple(_theme(path, index, raw, tiers) for index, raw in enumerate(raw_themes))
     seen: set[str] = set()
     for theme in themes:
