@@ -118,14 +118,25 @@ class _LowerLemma:
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self._table: dict | None = None
+        self._lower_lemmas: set[int] = set()  # lemmas (string ids) already in lower case
 
     def __call__(self, doc: Doc) -> Doc:
         if self._table is None:
             self._table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        for token in doc:
-            if token.is_lower:
-                token.lemma_ = token.lemma_.lower()
-            elif _ACRONYM_PLURAL.match(token.text):  # "GPs", "EHCPs", "DSLs" -> "gp", "ehcp", "dsl"
+        strings = doc.vocab.strings
+        # Read the flags as arrays and touch only the tokens whose lemma changes: a Token object
+        # for every word costs more than the rest of the work.
+        for i, (is_lower, lemma) in enumerate(doc.to_array(["IS_LOWER", "LEMMA"]).tolist()):
+            if is_lower:
+                if lemma not in self._lower_lemmas:
+                    text = strings[lemma]
+                    if text == text.lower():
+                        self._lower_lemmas.add(lemma)
+                    else:
+                        doc[i].lemma_ = text.lower()
+                continue
+            token = doc[i]
+            if _ACRONYM_PLURAL.match(token.text):  # "GPs", "EHCPs", "DSLs" -> "gp", "ehcp", "dsl"
                 token.lemma_ = token.lower_[:-1]
             else:
                 token.lemma_ = self._table.get(token.lower_, token.lower_)
