@@ -366,3 +366,13 @@ def test_a_clean_house_is_not_a_parent_who_has_been_clean(tagger: Tagger) -> Non
     assert "substance-misuse" not in themes(tagger, "Practitioners took Ms W’s word that the house was clean "
                                                     "and the children were well.")
     assert "substance-misuse" in themes(tagger, "Mr D said he had been clean since the spring.")
+
+
+@pytest.mark.parametrize("text, theme", [
+    ("Each of the five plans was written for the children, but their wishes were not recorded in any of them.",
+     "voice-of-child"),
+    ("Ms K’s adult social care assessment did not mention her children, although her daughter, then 13, was "
+     "in effect her main carer.", "whole-family"),
+])
+def test_the_childs_words_missing_and_adult_services_thinking_family(tagger: Tagger, text: str, theme: str) -> None:
+    assert theme in themes(tagger, text)
