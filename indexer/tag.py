@@ -3,6 +3,9 @@
 Everything the tagger looks for comes from the taxonomy file (themes, scoring) and its facet
 tables; this module only compiles those tables into spaCy matchers (blank English pipeline with
 the lookup lemmatizer, PhraseMatcher on LEMMA and LOWER, Matcher, SpanRuler) and scores.
+A proximity rule (``near``) is a chain of term lists, each found on lemmas by one more
+PhraseMatcher, the next starting within a few tokens of the one before in the same sentence: a
+family of expressions ("nobody" ... "asked" ... "the child") costs a phrase lookup, not a pattern.
 """
 from __future__ import annotations
 
@@ -115,14 +118,25 @@ class _LowerLemma:
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self._table: dict | None = None
+        self._lower_lemmas: set[int] = set()  # lemmas (string ids) already in lower case
 
     def __call__(self, doc: Doc) -> Doc:
         if self._table is None:
             self._table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        for token in doc:
-            if token.is_lower:
-                token.lemma_ = token.lemma_.lower()
-            elif _ACRONYM_PLURAL.match(token.text):  # "GPs", "EHCPs", "DSLs" -> "gp", "ehcp", "dsl"
+        strings = doc.vocab.strings
+        # Read the flags as arrays and touch only the tokens whose lemma changes: a Token object
+        # for every word costs more than the rest of the work.
+        for i, (is_lower, lemma) in enumerate(doc.to_array(["IS_LOWER", "LEMMA"]).tolist()):
+            if is_lower:
+                if lemma not in self._lower_lemmas:
+                    text = strings[lemma]
+                    if text == text.lower():
+                        self._lower_lemmas.add(lemma)
+                    else:
+                        doc[i].lemma_ = text.lower()
+                continue
+            token = doc[i]
+            if _ACRONYM_PLURAL.match(token.text):  # "GPs", "EHCPs", "DSLs" -> "gp", "ehcp", "dsl"
                 token.lemma_ = token.lower_[:-1]
             else:
                 token.lemma_ = self._table.get(token.lower_, token.lower_)
@@ -130,6 +144,32 @@ class _LowerLemma:
 
 
 _ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
+
+
+@dataclass(frozen=True)
+class _NearRule:
+    """A compiled proximity rule: the signal it gives and how its parts must follow each other."""
+
+    theme: str
+    tier: str
+    name: str
+    parts: int
+    windows: tuple[int, ...]  # the most tokens between each part and the next
+    ordered: bool
+    to_sentence_end: bool  # the match runs on to the end of its sentence
+
+
+#: Tokens a proximity rule's chain may not cross: the end of a sentence or of an item in a list.
+_CHAIN_STOPS = frozenset({".", "?", "!", ";", ":"})
+_SENTENCE_ENDS = frozenset({".", "?", "!"})
+#: The term of a proximity rule that stands for a person's name (a capitalised word in mid-sentence).
+NAME_TERM = "<name>"
+#: Capitalised words that are not names, and titles after which a name is an adult's.
+_NOT_NAMES = ("Mr", "Ms", "Mrs", "Miss", "Dr", "I", "The", "A", "An", "In", "On", "At", "Council", "Court",
+              "Panel", "Review", "Children", "Social", "Care", "Services", "Service", "Team", "Police", "Trust",
+              "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+              "English", "British", "Year", "Christmas", "Easter", "Early", "Help", "Child", "Baby")
 
 
 @dataclass(frozen=True)
@@ -171,6 +211,17 @@ class Tagger:
         self._lemma_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self._lower_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._matcher = _AnchoredPatterns(self.nlp.vocab)
+        self._near_matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self._near_rules: list[_NearRule] = []
+        self._near_parts: dict[int, tuple[int, int]] = {}  # match id -> (rule, part)
+        self._near_keys: set[tuple[str, str, str]] = set()  # (theme, tier, name) of every proximity rule
+        self._near_name_parts: dict[int, list[int]] = {}  # rule -> its parts that take a person's name
+        strings = self.nlp.vocab.strings
+        self._not_names = frozenset(strings.add(word) for word in _NOT_NAMES)
+        self._chain_stop_ids = frozenset(strings.add(text) for text in _CHAIN_STOPS)
+        self._sentence_end_ids = frozenset(strings.add(text) for text in _SENTENCE_ENDS)
+        self._clause_end_ids = frozenset(strings.add(text) for text in (".", "?", "!", ":"))
+        self._item_separator_ids = frozenset(strings.add(text) for text in (",", ";", "and", "or"))
         self._age_groups_signals: dict[str, dict[str, list[str]]] = {}
         self._compile_themes()
         self._facets = _Facets(taxonomy)
@@ -200,6 +251,21 @@ class Tagger:
                 self._matcher.add(f"{theme}|{tier}|pattern {index + 1}", pattern)
             except Exception as error:  # spaCy raises several kinds for a bad pattern
                 raise TaxonomyError(f"{where}: pattern {index + 1} is not a valid spaCy pattern ({error})") from None
+        for rule in table.get("near", []):
+            index = len(self._near_rules)
+            self._near_keys.add((theme, tier, rule["name"]))
+            window = rule.get("window", 0)
+            windows = tuple(window) if isinstance(window, list) else (window,) * (len(rule["terms"]) - 1)
+            self._near_rules.append(_NearRule(theme, tier, rule["name"], len(rule["terms"]), windows,
+                                              bool(rule.get("ordered", True)), bool(rule.get("sentence", False))))
+            for part, terms in enumerate(rule["terms"]):
+                key = f"{index}|{part}"
+                if NAME_TERM in terms:
+                    self._near_name_parts.setdefault(index, []).append(part)
+                words = [term for term in terms if term != NAME_TERM]
+                if words:
+                    self._near_matcher.add(key, [self._lemmatise(term) for term in words])
+                self._near_parts[self.nlp.vocab.strings[key]] = (index, part)
 
     def _lemmatise(self, text: str) -> Doc:
         return self.nlp(text)
@@ -291,8 +357,10 @@ class Tagger:
         matchers = (m for m in (self._lemma_matcher, self._lower_matcher, self._matcher) if len(m))
         raw = [(*self.nlp.vocab.strings[match_id].split("|", 2), start, end)
                for matcher in matchers for match_id, start, end in matcher(doc)]
+        orth = doc.to_array("ORTH").tolist()  # the words as string ids, read once (faster than tokens)
+        raw += self._near_hits(doc, orth)
         exclusions = [(theme, start, end) for theme, tier, _, start, end in raw if tier == "exclude"]
-        exclusions += [(ALL, start, end) for start, end in self._agency_lists(doc)]
+        exclusions += [(ALL, start, end) for start, end in self._agency_lists(doc, orth)]
         cue_ends = [end for theme, tier, _, start, end in raw if tier == "negation"]
         hits = [_Hit(theme, tier, term, start, end) for theme, tier, term, start, end in raw
                 if tier in self.weights
@@ -310,19 +378,84 @@ class Tagger:
             distinct.setdefault((hit.theme, hit.tier, hit.term), hit)
         return list(distinct.values())
 
-    def _agency_lists(self, doc: Doc) -> list[tuple[int, int]]:
+    def _near_hits(self, doc: Doc, orth: list[int]) -> list[tuple[str, str, str, int, int]]:
+        """Matches of the proximity rules: (theme, tier, rule name, start, end) of each chain."""
+        if not self._near_rules:
+            return []
+        found: dict[int, list[dict[int, int]]] = {}  # rule -> for each part, start -> end of its longest term
+        for match_id, start, end in self._near_matcher(doc):
+            index, part = self._near_parts[match_id]
+            starts = found.setdefault(index, [{} for _ in range(self._near_rules[index].parts)])[part]
+            starts[start] = max(end, starts.get(start, end))
+        names: list[int] | None = None
+        for index, name_parts in self._near_name_parts.items():
+            parts_found = found.get(index) or [{} for _ in range(self._near_rules[index].parts)]
+            if all(starts or part in name_parts for part, starts in enumerate(parts_found)):
+                if names is None:
+                    names = self._names(doc, orth)
+                for part in name_parts:
+                    parts_found[part].update((i, i + 1) for i in names if i not in parts_found[part])
+                found[index] = parts_found
+        hits = []
+        for index, parts_found in found.items():
+            if not all(parts_found):
+                continue
+            spans = [list(starts.items()) for starts in parts_found]
+            rule = self._near_rules[index]
+            orders = [(spans, rule.windows)] if rule.ordered else [(spans, rule.windows),
+                                                                   (spans[::-1], rule.windows[::-1])]
+            for parts, windows in orders:
+                for start, end in sorted(parts[0]):
+                    chain_end = self._chain(orth, parts[1:], end, windows)
+                    if chain_end is not None and rule.to_sentence_end:
+                        chain_end = next((i + 1 for i in range(chain_end, len(orth))
+                                          if orth[i] in self._sentence_end_ids), len(orth))
+                    if chain_end is not None:
+                        hits.append((rule.theme, rule.tier, rule.name, start, chain_end))
+        return hits
+
+    def _names(self, doc: Doc, orth: list[int]) -> list[int]:
+        """Tokens that read as a person's name ("Amira", "Kai"): capitalised words not opening a
+        sentence or a clause, not a title ("Mr", "Ms") or following one, not part of an agency's
+        name. (A child named "Child AB" is found by the word "child".)"""
+        title = doc.to_array("IS_TITLE").tolist()
+        agency = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
+                  for i in range(span.start, span.end)}
+        return [i for i in range(1, len(orth)) if title[i] and orth[i] not in self._not_names
+                and orth[i - 1] not in self._not_names and orth[i - 1] not in self._sentence_end_ids
+                and orth[i - 1] not in self._chain_stop_ids and i not in agency]
+
+    def _chain(self, orth: list[int], parts: list[list[tuple[int, int]]], after: int,
+               windows: tuple[int, ...]) -> int | None:
+        """The end of the shortest chain of ``parts``, each starting at most its window of tokens
+        after the one before (the first after token ``after``) with no sentence end between."""
+        if not parts:
+            return after
+        ends = []
+        for start, end in parts[0]:
+            if after <= start <= after + windows[0] and self._chain_stop_ids.isdisjoint(orth[after:start]):
+                chain_end = self._chain(orth, parts[1:], end, windows[1:])
+                if chain_end is not None:
+                    ends.append(chain_end)
+        return min(ends, default=None)
+
+    def _agency_lists(self, doc: Doc, orth: list[int]) -> list[tuple[int, int]]:
         """Token ranges of prose lists of agencies or roles ("provided by the police, CAMHS, ... and
         the domestic abuse service"): a sentence whose items after the first comma are all short and
         each name an agency (from the gazetteer) or end in a role word ("coordinator", "service").
         The range starts at the last words of the first item and runs to the end of the sentence."""
         if self.prose_min_items <= 0:
             return []
-        agency_tokens = {i for span in doc.spans.get(FACETS_KEY, []) if span.label_.startswith("agency:")
-                         for i in range(span.start, span.end)}
+        agency_tokens: set[int] | None = None
+        separators = [o in self._item_separator_ids for o in doc.to_array("LOWER").tolist()]
         ranges: list[tuple[int, int]] = []
         start = 0
-        for end in [t.i + 1 for t in doc if t.text in (".", "?", "!", ":")] + [len(doc)]:
-            if end > start:
+        for end in [i + 1 for i, o in enumerate(orth) if o in self._clause_end_ids] + [len(orth)]:
+            # a list needs at least min_items - 1 items after its first comma: cut at commas, "and", "or"
+            if end > start and sum(separators[start:end]) >= self.prose_min_items - 1:
+                if agency_tokens is None:
+                    agency_tokens = {i for span in doc.spans.get(FACETS_KEY, [])
+                                     if span.label_.startswith("agency:") for i in range(span.start, span.end)}
                 found = self._agency_list_in(doc, start, end, agency_tokens)
                 if found:
                     ranges.append(found)
@@ -354,10 +487,14 @@ class Tagger:
         return first, end
 
     def _nested(self, hit: _Hit, hits: Iterable[_Hit]) -> bool:
-        """True when a longer signal of the same theme, at least as heavy, covers this one."""
+        """True when a longer signal of the same theme, at least as heavy, covers this one; a
+        proximity rule's chain covers only signals of its own tier (a weaker word inside it is
+        context that counts beside it)."""
+        weight = self.weights[hit.tier]
         return any(other is not hit and other.theme == hit.theme and other.start <= hit.start
                    and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
-                   and self.weights[other.tier] >= self.weights[hit.tier]
+                   and (self.weights[other.tier] == weight if (other.theme, other.tier, other.term) in self._near_keys
+                        else self.weights[other.tier] >= weight)
                    for other in hits)
 
     def _is_reference_matter(self, passage: Passage) -> bool:

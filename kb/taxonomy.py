@@ -15,7 +15,7 @@ from typing import Any
 
 DEFAULT_THEMES = Path(__file__).with_name("themes.toml")
 DEFAULT_FACETS = Path(__file__).with_name("facets.toml")
-SIGNAL_KEYS: tuple[str, ...] = ("phrases", "lemmas", "patterns", "age_groups")
+SIGNAL_KEYS: tuple[str, ...] = ("phrases", "lemmas", "patterns", "age_groups", "near")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -74,6 +74,10 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
             isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights.values()):
         raise TaxonomyError(f"{path}: [scoring] needs a weights table of numbers")
     tiers = tuple(weights)
+    exclude = scoring.get("exclude", {})
+    if isinstance(exclude, dict) and "near" in exclude:
+        near = exclude["near"]
+        _check_near(f"{path}: [scoring] exclude.near", near if isinstance(near, list) else [near])
     themes = tuple(_theme(path, index, raw, tiers) for index, raw in enumerate(raw_themes))
     seen: set[str] = set()
     for theme in themes:
@@ -89,6 +93,28 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         raise TaxonomyError(f"{path}: [search] synonyms must be a list of non-empty lists of strings")
     return Taxonomy(themes=themes, path=path, facets=facets, scoring=scoring,
                     search_synonyms=tuple(tuple(group) for group in search_synonyms))
+
+
+def _check_near(where: str, rules: list) -> None:
+    """Each proximity rule: a name, two or more lists of terms, a window of tokens (or one per gap),
+    whether the terms must come in order and whether a match runs on to the end of its sentence."""
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict) or set(rule) - {"name", "terms", "window", "ordered", "sentence"}:
+            raise TaxonomyError(f"{where} #{index + 1} must be a table of name, terms, window, ordered and sentence")
+        if not isinstance(rule.get("name"), str) or not rule["name"].strip() or "|" in rule["name"]:
+            raise TaxonomyError(f"{where} #{index + 1} needs a name (without '|')")
+        terms = rule.get("terms")
+        if not _is_groups(terms) or len(terms) < 2 or not all(t.strip() for group in terms for t in group):
+            raise TaxonomyError(f"{where} {rule['name']!r}: terms must be two or more lists of non-empty strings")
+        window = rule.get("window", 0)
+        windows = window if isinstance(window, list) else [window]
+        if (isinstance(window, list) and len(window) != len(terms) - 1) or not all(
+                isinstance(w, int) and not isinstance(w, bool) and 0 <= w <= 20 for w in windows):
+            raise TaxonomyError(f"{where} {rule['name']!r}: window must be a number of tokens from 0 to 20, "
+                                f"or a list of them, one per gap between the terms")
+        for flag in ("ordered", "sentence"):
+            if not isinstance(rule.get(flag, True), bool):
+                raise TaxonomyError(f"{where} {rule['name']!r}: {flag} must be true or false")
 
 
 def _is_groups(value: Any) -> bool:
@@ -147,7 +173,9 @@ def _check_signals(where: str, signals: Any, tiers: tuple[str, ...]) -> None:
                 raise TaxonomyError(f"{where}: unknown key signals.{tier}.{key}")
             if not isinstance(values, list):
                 raise TaxonomyError(f"{where}: signals.{tier}.{key} must be a list")
-            if key == "patterns":
+            if key == "near":
+                _check_near(f"{where}: signals.{tier}.near", values)
+            elif key == "patterns":
                 if not all(isinstance(p, list) and p and all(isinstance(t, dict) for t in p)
                            for p in values):
                     raise TaxonomyError(

@@ -68,6 +68,13 @@ def test_facets_come_from_the_shipped_table_when_the_file_has_none(tmp_path: Pat
     (MINIMAL.replace("[themes.signals.strong]", "[themes.signals.loud]"), "'loud' has no weight"),
     (MINIMAL.replace('lemmas = ["eviction"', 'words = ["eviction"'), "unknown key signals.strong.words"),
     (MINIMAL.replace('synonyms = [["eviction", "evicted"]]', 'synonyms = ["eviction"]'), "synonyms must be"),
+    (MINIMAL + 'near = [{ name = "moved on", terms = [["family"]] }]\n', "two or more lists"),
+    (MINIMAL + 'near = [{ terms = [["family"], ["move"]] }]\n', "needs a name"),
+    (MINIMAL + 'near = [{ name = "moved on", terms = [["family"], ["move"]], window = [2, 3] }]\n',
+     "one per gap"),
+    (MINIMAL.replace("weights = { strong = 1.0 }",
+                     'weights = { strong = 1.0 }\nexclude = { near = [{ name = "list", terms = [["a"]] }] }'),
+     "[scoring] exclude.near"),
 ])
 def test_a_bad_file_names_the_file_and_the_problem(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "partnership-themes.toml"
