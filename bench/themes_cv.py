@@ -26,6 +26,9 @@ from indexer.tag import Tagger
 from kb.taxonomy import load_taxonomy
 
 VARIANTS: dict[str, dict] = {
+    "no veto (every rules' tag stands)": {"veto": 0.0},
+    "veto under 0.05": {"veto": 0.05},
+    "veto under 0.2": {"veto": 0.2},
     "model threshold 0.4": {"threshold": 0.4},
     "model threshold 0.6": {"threshold": 0.6},
     "model decides (rules' scores as features only)": {"combine": "model"},

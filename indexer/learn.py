@@ -6,7 +6,8 @@ tokens, one for each step of ``SCORE_STEP`` the score reaches (so a weak signal 
 threshold is a feature too), plus one token per distinct piece of rule evidence. A linear
 bag-of-words classifier (``spacy.TextCatBOW.v3``) learns from labelled passages which words,
 beside which sub-threshold scores, make a theme: a weak rule signal plus supporting context
-tags, and strong words alone can tag.
+tags, and strong words alone can tag. A rules' tag stands unless the model, reading its score
+beside the words, finds the theme very unlikely (``TrainingConfig.veto``).
 
 Training is deterministic (fixed seed, fixed order of examples, one thread) and needs no
 download: ``spacy.blank("en")``.
@@ -72,7 +73,11 @@ class TrainingConfig:
     length: int = 32768
     #: A theme is tagged by the model at this probability.
     threshold: float = 0.5
-    #: How the two layers combine: "union" (rules' tags plus the model's), "model" (the
+    #: A rules' tag stands unless the model, which reads the same rule score beside the words,
+    #: puts the theme under this probability (the words say strongly that it is not there).
+    veto: float = 0.1
+    #: How the two layers combine: "union" (rules' tags the model does not veto, plus the
+    #: model's), "model" (the
     #: model decides alone, the rules' scores among its features).
     combine: str = "union"
     #: The classifier: "bow" (a linear bag of words) or "ensemble" (that linear model beside a
@@ -131,7 +136,9 @@ def rule_features(tagger: "Tagger", texts: Sequence[str], use_rules: bool = True
 def combine(rule_themes: Iterable[str], probabilities: dict[str, float], config: TrainingConfig) -> set[str]:
     """The themes a passage carries, from the rules' tags and the model's probabilities."""
     learned = {theme for theme, p in probabilities.items() if p >= config.threshold}
-    return learned if config.combine == "model" else set(rule_themes) | learned
+    if config.combine == "model":
+        return learned
+    return {theme for theme in rule_themes if probabilities.get(theme, 1.0) >= config.veto} | learned
 
 
 class ThemeModel:

@@ -22,7 +22,7 @@ from kb.model import Passage
 from kb.taxonomy import Taxonomy
 
 #: Raised whenever the rules' code changes what they tag; part of the stamp on stored tags.
-TAGGER_VERSION = "2026-12-issue-13"
+TAGGER_VERSION = "2026-12-issue-13b"
 MODEL_DIR = "theme-model"
 #: A curator's decision is about the reports indexed, so it counts for more than a shipped example:
 #: as much as one shipped example in every ``CURATOR_SHARE`` (so its pull on the model does not
