@@ -4,37 +4,21 @@ the index and the briefing count it; the pages pass axe-core and do not scroll s
 320-pixel phone."""
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from tests.web.conftest import make_app
 from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    CHROMEDRIVER, CHROMIUM, _serve, axe_script, browser, browser_without_js, sign_in_with,
+    CHROMEDRIVER, CHROMIUM, axe_script, browser, browser_without_js, curator_server, sign_in_with,
     sign_out, wait_for,
 )
 from tests.web.test_browser_paths import (
     DESKTOP, SMALL_PHONE, accessibility_problems, horizontal_overflow, set_width,
 )
-from web import close_app
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
     reason="browser tests need /usr/bin/chromium and /usr/bin/chromedriver (apt: chromium chromium-driver)")
-
-
-@pytest.fixture(scope="module")
-def checks_server(access_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private copy of the corpus with accounts, served."""
-    copy = tmp_path_factory.mktemp("browser-checks") / "data"
-    shutil.copytree(access_data, copy)
-    application = make_app(copy)
-    yield from _serve(application)
-    close_app(application)
 
 
 def summary(driver: WebDriver) -> str:
@@ -43,16 +27,16 @@ def summary(driver: WebDriver) -> str:
 
 def test_a_curators_yes_is_counted_where_the_theme_is_read(
         browser_without_js: WebDriver, browser: WebDriver,  # noqa: F811
-        checks_server: str, axe_script: str) -> None:  # noqa: F811
+        curator_server: str, axe_script: str) -> None:  # noqa: F811
     driver = browser_without_js
-    sign_in_with(driver, checks_server, "curator")
+    sign_in_with(driver, curator_server, "curator")
     try:
-        driver.get(checks_server + "/curation/queue")
+        driver.get(curator_server + "/curation/queue")
         item = next(element for element in driver.find_elements(By.CSS_SELECTOR, ".queue-item")
                     if element.find_elements(By.CSS_SELECTOR, "button[value=confirm]"))
         theme = item.find_element(By.CSS_SELECTOR, "input[name=theme]").get_attribute("value")
         item_id = item.get_attribute("id")
-        driver.get(f"{checks_server}/themes/{theme}")
+        driver.get(f"{curator_server}/themes/{theme}")
         assert summary(driver) == "No curator has checked this theme's tags yet."
         driver.find_element(By.LINK_TEXT,
                             "Check the tagger's least certain tags in the review queue").click()
@@ -60,7 +44,7 @@ def test_a_curators_yes_is_counted_where_the_theme_is_read(
         driver.find_element(By.CSS_SELECTOR, f"#{item_id} "
                                              "button[value=confirm]").click()
         wait_for(driver, lambda d: "/curation/queue" in d.current_url, "the queue did not return")
-        driver.get(f"{checks_server}/themes/{theme}")
+        driver.get(f"{curator_server}/themes/{theme}")
         assert summary(driver).startswith(
             "Curators have checked 1 tag of this theme: 1 confirmed, 0 removed (100% right); "
             "they have not yet added it to a passage the tagger missed. "
@@ -70,10 +54,10 @@ def test_a_curators_yes_is_counted_where_the_theme_is_read(
         sign_out(driver)
     # What anyone reads, with JavaScript, on a desktop and on a small phone.
     pages = [f"/themes/{theme}", "/themes", f"/themes/{theme}/briefing"]
-    browser.get(f"{checks_server}/themes/{theme}")
+    browser.get(f"{curator_server}/themes/{theme}")
     assert summary(browser).startswith("Curators have checked 1 tag of this theme")
     assert not browser.find_elements(By.CSS_SELECTOR, ".curator-checks a[href$='/curation/queue']")
-    browser.get(f"{checks_server}/themes")
+    browser.get(f"{curator_server}/themes")
     cell = browser.find_element(By.XPATH, f"//tr[th/a[@href='/themes/{theme}']]"
                                           "/td[contains(@class, 'curator-checks-cell')]")
     assert cell.text.endswith("100% of 1 right")
@@ -81,7 +65,7 @@ def test_a_curators_yes_is_counted_where_the_theme_is_read(
         set_width(browser, width)
         try:
             for page in pages:
-                browser.get(checks_server + page)
+                browser.get(curator_server + page)
                 assert accessibility_problems(browser, axe_script) == [], (width, page)
                 assert horizontal_overflow(browser) == 0, (width, page)
         finally:
