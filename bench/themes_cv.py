@@ -21,8 +21,9 @@ import time
 from dataclasses import replace
 
 from indexer.evaluate import format_theme_report, score_predictions
-from indexer.learn import TEAM_PREFIX, TrainingConfig, combine, rule_features, shipped_examples
+from indexer.learn import TEAM_PREFIX, LabelledText, TrainingConfig, combine, rule_features, shipped_examples
 from indexer.tag import Tagger
+from kb.model import Passage
 from kb.taxonomy import load_taxonomy
 
 VARIANTS: dict[str, dict] = {
@@ -41,27 +42,34 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+def tag_held_out(examples: list[LabelledText], passages: list[Passage], features: list[list[str]],
+                 labels: list[str], splits: list[list[int]], config: TrainingConfig) -> dict[int, set[str]]:
+    """The themes of each split's passages, tagged by a model trained on every other passage."""
+    from indexer.learn import ThemeModel
+
+    predicted: dict[int, set[str]] = {}
+    for test in splits:
+        held = set(test)
+        train = [(features[i], {t: examples[i].cats.get(t, 0.0) for t in labels}, 1)
+                 for i in range(len(examples)) if i not in held]
+        model = ThemeModel.train(train, labels, config)
+        for i, cats in zip(test, model.predict(features[i] for i in test)):
+            predicted[i] = combine(passages[i].themes, cats, config)
+    return predicted
+
+
 def cross_validate(folds: int, config: TrainingConfig, use_rules: bool = True,
                    with_team: bool = True) -> dict[str, tuple[dict, dict]]:
     """Figures (rules alone, rules + model) over ``folds`` folds: for all passages, the original
     340 and the team's, each as a pair of ``score_predictions`` results."""
-    from indexer.learn import ThemeModel
-
     tagger = Tagger(load_taxonomy())
     examples = [e for e in shipped_examples() if with_team or not e.source.startswith(TEAM_PREFIX)]
     passages, features = rule_features(tagger, [example.text for example in examples], use_rules)
     order = list(range(len(examples)))
     random.Random(13).shuffle(order)
     labels = list(tagger.taxonomy.ids)
-    predicted: list[set[str]] = [set()] * len(examples)
-    for fold in range(folds):
-        test = set(order[fold::folds])
-        train = [(features[i], {t: examples[i].cats.get(t, 0.0) for t in labels}, 1)
-                 for i in range(len(examples)) if i not in test]
-        model = ThemeModel.train(train, labels, config)
-        probabilities = model.predict(features[i] for i in sorted(test))
-        for i, cats in zip(sorted(test), probabilities):
-            predicted[i] = combine(passages[i].themes, cats, config)
+    predicted = tag_held_out(examples, passages, features, labels,
+                             [sorted(order[fold::folds]) for fold in range(folds)], config)
     gold = [set(t for t, v in example.cats.items() if v) for example in examples]
     parts = {"all": range(len(examples)),
              "original": [i for i, e in enumerate(examples) if not e.source.startswith(TEAM_PREFIX)],
@@ -74,21 +82,14 @@ def cross_validate(folds: int, config: TrainingConfig, use_rules: bool = True,
 def by_writer(config: TrainingConfig) -> tuple[dict, dict]:
     """Figures (rules alone, rules + model) over the team's passages, each file tagged by a model
     trained on all the other shipped files."""
-    from indexer.learn import ThemeModel
-
     tagger = Tagger(load_taxonomy())
     examples = shipped_examples()
     passages, features = rule_features(tagger, [example.text for example in examples])
     labels = list(tagger.taxonomy.ids)
     team = [i for i, e in enumerate(examples) if e.source.startswith(TEAM_PREFIX)]
-    predicted: dict[int, set[str]] = {}
-    for writer in sorted({examples[i].source for i in team}):
-        test = [i for i in team if examples[i].source == writer]
-        train = [(features[i], {t: examples[i].cats.get(t, 0.0) for t in labels}, 1)
-                 for i, example in enumerate(examples) if example.source != writer]
-        model = ThemeModel.train(train, labels, config)
-        for i, cats in zip(test, model.predict(features[i] for i in test)):
-            predicted[i] = combine(passages[i].themes, cats, config)
+    writers = sorted({examples[i].source for i in team})
+    predicted = tag_held_out(examples, passages, features, labels,
+                             [[i for i in team if examples[i].source == writer] for writer in writers], config)
     gold = [set(t for t, v in examples[i].cats.items() if v) for i in team]
     return (score_predictions(gold, [set(passages[i].themes) for i in team], labels),
             score_predictions(gold, [predicted[i] for i in team], labels))
