@@ -77,8 +77,7 @@ class TrainingConfig:
     #: puts the theme under this probability (the words say strongly that it is not there).
     veto: float = 0.1
     #: How the two layers combine: "union" (rules' tags the model does not veto, plus the
-    #: model's), "model" (the
-    #: model decides alone, the rules' scores among its features).
+    #: model's), "model" (the model decides alone, the rules' scores among its features).
     combine: str = "union"
     #: The classifier: "bow" (a linear bag of words) or "ensemble" (that linear model beside a
     #: small network over hashed word, prefix, suffix and shape embeddings trained here).

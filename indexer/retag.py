@@ -30,13 +30,13 @@ MODEL_DIR = "theme-model"
 CURATOR_SHARE = 125
 CURATOR_SOURCE = "curators"  # the source of a curator's decision among training examples
 
+TRAINED_KEPT = 4
+_trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
+
 
 def curator_weight(shipped: int) -> int:
     """How many shipped examples one curator's decision counts as, beside ``shipped`` of them."""
     return max(1, round(shipped / CURATOR_SHARE))
-
-TRAINED_KEPT = 4
-_trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
 
 
 def taxonomy_hash(taxonomy: Taxonomy) -> str:

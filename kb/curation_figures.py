@@ -4,9 +4,10 @@ Each decision is read against what the tagger had done when the curator first de
 ``confirm`` of a tag says it was right, a ``remove`` of a tag that it was wrong, an ``add`` (or a
 ``confirm`` on a passage the tagger had left untagged) that the tagger missed the theme, and a
 ``remove`` on an untagged passage agrees with the tagger and is not a check of a tag. (Decisions
-stored before the tagger's state was kept are read by their action alone.) Only decisions on passages still in the knowledge
-base count, and only on passages the reader may see: a decision on the text of a restricted
-report counts for others only when the same text is also in a report they may see.
+stored before the tagger's state was kept are read by their action alone.) Only decisions on
+passages still in the knowledge base count, and only on passages the reader may see: a decision
+on the text of a restricted report counts for others only when the same text is also in a
+report they may see.
 """
 from __future__ import annotations
 
