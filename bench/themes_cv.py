@@ -1,6 +1,6 @@
 """Cross-validated figures of the theme tagger's layers on the shipped labelled passages.
 
-    python -m bench.themes_cv [--folds 5] [--variants] [--without-team] [--by-writer]
+    python -m bench.themes_cv [--folds 5] [--variants] [--without-team] [--by-writer] [--curve]
 
 The shipped passages (``indexer/data/themes-*.jsonl``: the training four fifths, the dev set and
 the passages written by the team) are split into folds with a fixed seed; each fold is tagged by
@@ -11,7 +11,8 @@ the rules never saw them: the better guide to unseen text). ``--without-team`` l
 passages out of training too (the figures before they were written). ``--by-writer`` measures
 instead how the tagger does on a writer it never saw: each team file in turn is tagged by a
 model trained on every other file (leave one writer out), the closest stand-in for the reports
-of a partnership whose language no one labelled. The held-out fifth (tests/data) is not read.
+of a partnership whose language no one labelled; ``--curve`` does the same training on a quarter,
+half, three quarters and all of the other passages (how much more data would help). The held-out fifth (tests/data) is not read.
 """
 from __future__ import annotations
 
@@ -41,17 +42,24 @@ VARIANTS: dict[str, dict] = {
     "ensemble, 20 epochs": {"architecture": "ensemble", "epochs": 20},
 }
 
+#: Shares of the training passages the learning curve (``--curve``) trains on.
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+
 
 def tag_held_out(examples: list[LabelledText], passages: list[Passage], features: list[list[str]],
-                 labels: list[str], splits: list[list[int]], config: TrainingConfig) -> dict[int, set[str]]:
-    """The themes of each split's passages, tagged by a model trained on every other passage."""
+                 labels: list[str], splits: list[list[int]], config: TrainingConfig,
+                 train_share: float = 1.0) -> dict[int, set[str]]:
+    """The themes of each split's passages, tagged by a model trained on every other passage (or
+    on ``train_share`` of them, drawn with a fixed seed)."""
     from indexer.learn import ThemeModel
 
     predicted: dict[int, set[str]] = {}
     for test in splits:
         held = set(test)
+        pool = [i for i in range(len(examples)) if i not in held]
+        random.Random(7).shuffle(pool)
         train = [(features[i], {t: examples[i].cats.get(t, 0.0) for t in labels}, 1)
-                 for i in range(len(examples)) if i not in held]
+                 for i in sorted(pool[:round(len(pool) * train_share)])]
         model = ThemeModel.train(train, labels, config)
         for i, cats in zip(test, model.predict(features[i] for i in test)):
             predicted[i] = combine(passages[i].themes, cats, config)
@@ -79,9 +87,9 @@ def cross_validate(folds: int, config: TrainingConfig, use_rules: bool = True,
             for name, part in parts.items() if part}
 
 
-def by_writer(config: TrainingConfig) -> tuple[dict, dict]:
+def by_writer(config: TrainingConfig, train_share: float = 1.0) -> tuple[dict, dict]:
     """Figures (rules alone, rules + model) over the team's passages, each file tagged by a model
-    trained on all the other shipped files."""
+    trained on all the other shipped files (or ``train_share`` of their passages)."""
     tagger = Tagger(load_taxonomy())
     examples = shipped_examples()
     passages, features = rule_features(tagger, [example.text for example in examples])
@@ -89,7 +97,8 @@ def by_writer(config: TrainingConfig) -> tuple[dict, dict]:
     team = [i for i, e in enumerate(examples) if e.source.startswith(TEAM_PREFIX)]
     writers = sorted({examples[i].source for i in team})
     predicted = tag_held_out(examples, passages, features, labels,
-                             [[i for i in team if examples[i].source == writer] for writer in writers], config)
+                             [[i for i in team if examples[i].source == writer] for writer in writers], config,
+                             train_share)
     gold = [set(t for t, v in examples[i].cats.items() if v) for i in team]
     return (score_predictions(gold, [set(passages[i].themes) for i in team], labels),
             score_predictions(gold, [predicted[i] for i in team], labels))
@@ -108,8 +117,16 @@ def main() -> None:
     parser.add_argument("--only", help="measure only the variants whose name holds this")
     parser.add_argument("--without-team", action="store_true", help="leave the team's passages out")
     parser.add_argument("--by-writer", action="store_true", help="leave one writer's file out at a time")
+    parser.add_argument("--curve", action="store_true",
+                        help="leave one writer out, training on a quarter, half, three quarters and all of the rest")
     args = parser.parse_args()
     base = TrainingConfig()
+    if args.curve:
+        print("learning curve, leave one writer out over the team's passages (micro-F1, rules + model):")
+        for share in CURVE_SHARES:
+            print(f"  training on {share:.0%} of the other passages: {by_writer(base, share)[1]['micro']['f1']:.3f}",
+                  flush=True)
+        return
     if args.by_writer:
         started = time.perf_counter()
         rules, learned = by_writer(base)
