@@ -182,6 +182,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     from urllib.parse import urlencode
 
+    from kb.curation_figures import curator_checks
     from kb.trends import TrendFilters, recurrence, theme_trends
 
     filters = TrendFilters(kind=tuple(args.kind or ()), publisher=tuple(args.publisher or ()),
@@ -195,12 +196,14 @@ def cmd_trends(args: argparse.Namespace) -> int:
         label = kb.taxonomy.label
         trends = theme_trends(kb, filters, include_restricted=args.include_restricted)
         recurring = recurrence(kb, filters, include_restricted=args.include_restricted)
+        checks = curator_checks(kb.store, kb.taxonomy.ids, include_restricted=args.include_restricted)
     if args.csv:
         sys.stdout.write(trends.to_csv(label, link))
         return EXIT_OK
     if args.json:
         print(json.dumps({"trends": trends.to_dict(label, link), "recurrence": [
-            dict(found.to_dict(), label=label(found.theme_id)) for found in recurring]}, indent=2))
+            dict(found.to_dict(), label=label(found.theme_id), curator_checks=checks[found.theme_id].to_dict())
+            for found in recurring]}, indent=2))
         return EXIT_OK
     width = max((len(theme_id) for theme_id in trends.theme_ids), default=5)
     scopes = "/".join(trends.scopes)

@@ -214,29 +214,34 @@ def trends_csv() -> Response:
 @bp.get("/recurrence")
 def recurrence_of_themes() -> Response:
     """Every theme: first and last year seen, documents carrying it, the years it recurred in."""
-    filters = trend_filters()
-    return jsonify(themes=[_recurrence_dict(found, filters)
-                           for found in reader().recurrence(filters)])
+    filters, view = trend_filters(), reader()
+    checks = view.curator_checks()
+    return jsonify(themes=[_recurrence_dict(found, filters, checks[found.theme_id])
+                           for found in view.recurrence(filters)])
 
 
 @bp.get("/recurrence/<theme_id>")
 def theme_recurrence(theme_id: str) -> Response:
     """One theme's recurrence, and the local documents that repeated learning a national
     review had already published (each passage with the earlier national passages)."""
-    answer = reader().recurrence_of_theme(theme_id)
+    view = reader()
+    answer = view.recurrence_of_theme(theme_id)
     if answer is None:
         abort(404, description="There is no such theme.")
     found, repeats = answer
-    return jsonify(theme=_recurrence_dict(found, TrendFilters()), repeated_national_learning=[
+    repeated = [
         {"document": _document_dict(repeat.document),
-         "passages": [dict(_passage_dict(repeat.document, repeated.passage),
-                           earlier=[_echo_dict(echo) for echo in repeated.earlier])
-                      for repeated in repeat.passages]}
-        for repeat in repeats])
+         "passages": [dict(_passage_dict(repeat.document, passage.passage),
+                           earlier=[_echo_dict(echo) for echo in passage.earlier])
+                      for passage in repeat.passages]}
+        for repeat in repeats]
+    return jsonify(theme=_recurrence_dict(found, TrendFilters(), view.curator_checks()[theme_id]),
+                   repeated_national_learning=repeated)
 
 
-def _recurrence_dict(found: Recurrence, filters: TrendFilters) -> dict:
+def _recurrence_dict(found: Recurrence, filters: TrendFilters, checks: CuratorChecks) -> dict:
     return dict(found.to_dict(), label=current_kb().taxonomy.label(found.theme_id),
+                curator_checks=checks.to_dict(),
                 search_url=_search_link(filters.search(found.theme_id)),
                 url=public_url("api.theme_recurrence", theme_id=found.theme_id),
                 page_url=public_url("trends.theme", theme_id=found.theme_id))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
+from kb.curation_figures import CHECKS_CAVEAT
 from kb.facets import SCOPE_LABELS
 from kb.model import KIND_LABELS
 from kb.search import SearchRequest, SearchRequestError
@@ -37,6 +38,7 @@ def index() -> Response:
         heatmap=heatmap(trends, "documents", theme_label, link, SCOPE_LABELS),
         lines=line_charts(trends, "passages", theme_label, link, SCOPE_LABELS),
         recurrence=view.recurrence(filters),
+        checks=view.curator_checks(), checks_caveat=CHECKS_CAVEAT,
         error=str(error) if error else None, typed_years=typed_years(),
         csv_url=trends_url("api.trends_csv", filters),
         wide_csv_url=trends_url("api.trends_csv", filters) + ("&" if filter_params(filters) else "?")
@@ -56,4 +58,5 @@ def theme(theme_id: str) -> str:
     filters = TrendFilters()
     return render_template("trends/trend_theme.html", theme=view.taxonomy.get(theme_id),
                            recurrence=found, repeats=repeats, link=cell_link(filters),
-                           trends=view.theme_trends(filters))
+                           trends=view.theme_trends(filters), checks=view.curator_checks()[theme_id],
+                           checks_caveat=CHECKS_CAVEAT)

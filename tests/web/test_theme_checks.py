@@ -1,8 +1,9 @@
 """How far a theme's tags can be trusted, shown where its counts are read: the theme page, the
-themes index, the briefing and the API, after curators decide through the real forms on a copy
+themes index, the briefing, the trends pages and the API, after curators decide through the real forms on a copy
 of ``access_data`` (the sample corpus, one restricted report, a user of each kind)."""
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cli import main
 from kb.curation_figures import CHECKS_CAVEAT
 from tests.web.conftest import PASSWORD, make_app, opened
 from tests.web.pages import csrf_token, signed_in, soup
@@ -29,6 +31,7 @@ SUMMARY_WITH_RESTRICTED = ("Curators have checked 4 tags of this theme: 3 confir
 @dataclass
 class Decided:
     app: Flask
+    data: Path
 
 
 def client_of(app: Flask, who: str) -> FlaskClient:
@@ -62,7 +65,7 @@ def decided(access_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                             (carrying[2], "remove"), (lacking[0], "add")):
         decide(curator, passage.document_id, passage.id, action)
     decide(admin, hidden.document_id, hidden.id, "confirm")
-    yield Decided(app)
+    yield Decided(app, data)
     close_app(app)
 
 
@@ -141,3 +144,33 @@ def test_a_theme_nobody_checked_says_so(access_app: Flask, who: str, queue_link:
     briefing = soup(client_of(access_app, who).get(f"/themes/{OTHER}/briefing"))
     assert text_of(briefing.select_one(".curator-checks-summary")) == (
         "No curator has checked this theme's tags yet.")
+
+
+def test_trends_show_the_checks_beside_the_counts_board_members_read(decided: Decided) -> None:
+    client = client_of(decided.app, "viewer")
+    kb = decided.app.extensions["knowledge_base"]
+    page = soup(client.get("/trends"))
+    cells = {text_of(row.th): text_of(row.select_one(".curator-checks-cell"))
+             for row in page.select(".recurrence-table tbody tr")}
+    assert cells[kb.taxonomy.label(THEME)] == "Checked by curators: 67% of 3 right; 1 missed"
+    assert cells[kb.taxonomy.label(OTHER)] == "Checked by curators: not yet checked"
+    assert CHECKS_CAVEAT in text_of(page.select_one("section[aria-labelledby='recurrence-heading']"))
+    recurrence = soup(client.get(f"/trends/{THEME}"))
+    assert text_of(recurrence.select_one(".curator-checks .curator-checks-summary")).startswith(SUMMARY)
+
+
+def test_the_recurrence_api_mirrors_the_checks(decided: Decided) -> None:
+    client = client_of(decided.app, "viewer")
+    found = client.get("/api/recurrence").get_json()["themes"]
+    listed = {t["theme"]: t["curator_checks"] for t in found}
+    one = client.get(f"/api/recurrence/{THEME}").get_json()["theme"]["curator_checks"]
+    assert listed[THEME] == one and (one["checked"], one["percent_right"], one["added"]) == (3, 67, 1)
+    assert listed[OTHER]["checked"] == 0
+
+
+def test_kb_trends_json_carries_the_checks_of_the_readers_it_counts_for(
+        decided: Decided, capsys: pytest.CaptureFixture[str]) -> None:
+    for extra, confirmed in (((), 2), (("--include-restricted",), 3)):
+        assert main(["trends", "--json", "--data", str(decided.data), *extra]) == 0
+        found = {r["theme"]: r["curator_checks"] for r in json.loads(capsys.readouterr().out)["recurrence"]}
+        assert (found[THEME]["confirmed"], found[THEME]["removed"], found[OTHER]["checked"]) == (confirmed, 1, 0)
