@@ -1,6 +1,6 @@
 """Cross-validated figures of the theme tagger's layers on the shipped labelled passages.
 
-    python -m bench.themes_cv [--folds 5] [--variants] [--without-team] [--by-writer] [--curve]
+    python -m bench.themes_cv [--folds 5] [--variants] [--without-team] [--by-writer [--save]] [--curve]
 
 The shipped passages (``indexer/data/themes-*.jsonl``: the training four fifths, the dev set and
 the passages written by the team) are split into folds with a fixed seed; each fold is tagged by
@@ -12,14 +12,18 @@ passages out of training too (the figures before they were written). ``--by-writ
 instead how the tagger does on a writer it never saw: each team file in turn is tagged by a
 model trained on every other file (leave one writer out), the closest stand-in for the reports
 of a partnership whose language no one labelled; ``--curve`` does the same training on a quarter,
-half, three quarters and all of the other passages (how much more data would help). The held-out fifth (tests/data) is not read.
+half, three quarters and all of the other passages (how much more data would help); ``--save``
+writes the leave-one-writer-out figures to ``indexer/data/measured-quality.json``, which the
+pages show beside each theme's counts. The held-out fifth (tests/data) is not read.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from dataclasses import replace
+from datetime import date
 
 from indexer.evaluate import format_theme_report, score_predictions
 from indexer.learn import TEAM_PREFIX, LabelledText, TrainingConfig, combine, rule_features, shipped_examples
@@ -104,6 +108,20 @@ def by_writer(config: TrainingConfig, train_share: float = 1.0) -> tuple[dict, d
             score_predictions(gold, [predicted[i] for i in team], labels))
 
 
+def save_measurement(figures: dict, config: TrainingConfig) -> None:
+    """Ship the leave-one-writer-out figures of the tagger as released (``MEASURED_QUALITY``)."""
+    from indexer.retag import MEASURED_QUALITY, TAGGER_VERSION, measurement_key
+
+    files = len({e.source for e in shipped_examples() if e.source.startswith(TEAM_PREFIX)})
+    record = {"key": measurement_key(load_taxonomy(), config), "tagger_version": TAGGER_VERSION,
+              "measured_on": date.today().isoformat(), "command": "python -m bench.themes_cv --by-writer --save",
+              "method": "leave one writer out", "passages": figures["passages"], "files": files,
+              "micro": figures["micro"],
+              "themes": {theme: found for theme, found in figures["per_theme"].items() if found["support"]}}
+    MEASURED_QUALITY.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"\nsaved to {MEASURED_QUALITY}")
+
+
 def _line(name: str, figures: dict[str, tuple[dict, dict]], which: int = 1) -> str:
     cells = "  ".join(f"{figures[part][which]['micro']['f1']:.3f}" if part in figures else "  -  "
                       for part in ("all", "original", "team"))
@@ -117,6 +135,8 @@ def main() -> None:
     parser.add_argument("--only", help="measure only the variants whose name holds this")
     parser.add_argument("--without-team", action="store_true", help="leave the team's passages out")
     parser.add_argument("--by-writer", action="store_true", help="leave one writer's file out at a time")
+    parser.add_argument("--save", action="store_true",
+                        help="with --by-writer: ship the figures with the tagger (indexer/data/measured-quality.json)")
     parser.add_argument("--curve", action="store_true",
                         help="leave one writer out, training on a quarter, half, three quarters and all of the rest")
     args = parser.parse_args()
@@ -135,6 +155,8 @@ def main() -> None:
         print(f"micro-F1: rules alone {rules['micro']['f1']:.3f}, rules + model {learned['micro']['f1']:.3f}\n")
         print("rules alone:\n" + format_theme_report(rules))
         print("\nrules + model:\n" + format_theme_report(learned))
+        if args.save:
+            save_measurement(learned, base)
         return
     with_team = not args.without_team
     started = time.perf_counter()

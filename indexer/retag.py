@@ -10,12 +10,14 @@ facets without a rebuild.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from indexer.learn import LabelledText, ThemeModel, TrainingConfig, feature_words, shipped_examples
+from indexer.learn import (SHIPPED_DATA, LabelledText, ThemeModel, TrainingConfig, feature_words,
+                           shipped_examples)
 from indexer.tag import Tagger
 from kb.base import KnowledgeBase
 from kb.model import Passage
@@ -29,6 +31,10 @@ MODEL_DIR = "theme-model"
 #: fade as the shipped data grows; five examples with the 615 passages it was set on).
 CURATOR_SHARE = 125
 CURATOR_SOURCE = "curators"  # the source of a curator's decision among training examples
+
+#: The shipped tagger's quality on writers it never learned from (``bench.themes_cv --by-writer
+#: --save``), shown beside each theme's counts while it describes the tagger in force.
+MEASURED_QUALITY = SHIPPED_DATA / "measured-quality.json"
 
 TRAINED_KEPT = 4
 _trained: dict[str, bytes] = {}  # models trained in this process, by what they were trained on
@@ -80,6 +86,24 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
     return model
 
 
+def measurement_key(taxonomy: Taxonomy, config: TrainingConfig = TrainingConfig()) -> str:
+    """What a measurement of the tagger's quality holds for: the rules' version, the taxonomy,
+    the shipped passages and the model's parameters (any change calls for measuring again)."""
+    digest = hashlib.sha256(f"{TAGGER_VERSION}/{taxonomy_hash(taxonomy)}/{config}".encode())
+    for path in sorted(SHIPPED_DATA.glob("themes-*.jsonl")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def measured_quality(taxonomy: Taxonomy) -> str:
+    """The shipped measurement of the tagger's quality (JSON), or "" when it was made for another
+    tagger than ``taxonomy``'s with the shipped passages (a partnership's own taxonomy, say)."""
+    if not MEASURED_QUALITY.exists():
+        return ""
+    text = MEASURED_QUALITY.read_text(encoding="utf-8")
+    return text if json.loads(text).get("key") == measurement_key(taxonomy) else ""
+
+
 def tagger_for(kb: KnowledgeBase) -> Tagger:
     """The tagger in force: the rules of the taxonomy and the data directory's model, trained
     (and kept) first when there is none or it was trained for another taxonomy."""
@@ -92,6 +116,9 @@ def tagger_for(kb: KnowledgeBase) -> Tagger:
     if model is None:
         model = train_model(kb.taxonomy, kb.store.curated_examples())
         _keep(kb, model)
+    quality = measured_quality(kb.taxonomy)
+    if kb.store.tagger_state().get("measured_quality", "") != quality:
+        kb.store.set_tagger_state(measured_quality=quality)
     return Tagger(kb.taxonomy, model)
 
 

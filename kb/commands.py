@@ -94,23 +94,33 @@ def _plain(snippet_html: str) -> str:
 
 def cmd_themes(args: argparse.Namespace) -> int:
     from kb.curation_figures import curator_checks
+    from kb.measured_quality import measured_quality
     from kb.trends import theme_counts
 
     with open_kb(args) as kb:
         # The themes in force (the tagger's with curators' decisions applied), in every document.
         counts = theme_counts(kb, include_restricted=True)
         checks = curator_checks(kb.store, counts, include_restricted=True)
+        measurement = measured_quality(kb.store)
         rows = [(theme_id, kb.taxonomy.label(theme_id), found.passages, found.documents, checks[theme_id])
                 for theme_id, found in counts.items()]
     if args.json:
         print(json.dumps([{"id": i, "label": label, "passages": n, "documents": d,
-                           "curator_checks": checked.to_dict()} for i, label, n, d, checked in rows], indent=2))
+                           "curator_checks": checked.to_dict(),
+                           "measured_quality": measurement.theme_dict(i) if measurement else None}
+                          for i, label, n, d, checked in rows], indent=2))
         return EXIT_OK
     width = max(len(i) for i, *_ in rows)
-    print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  {'curators: right':>15}  label")
+    print(f"{'theme':<{width}}  {'passages':>8}  {'documents':>9}  {'curators: right':>15}"
+          f"  {'measured: found/right':>21}  label")
     for theme_id, label, passages, documents, checked in rows:
         right = f"{checked.percent_right}% of {checked.checked}" if checked.checked else "not checked"
-        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {right:>15}  {label}"))
+        quality = measurement.themes.get(theme_id) if measurement else None
+        measured = f"{quality.recall:.0%}/{quality.precision:.0%}" if quality else "-"
+        print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {right:>15}  {measured:>21}  {label}"))
+    if measurement:
+        print(f"\nmeasured: of the passages on a theme, the share the tagger found, and of its tags, the share "
+              f"right, before release on {measurement.passages} passages by writers it had not learned from")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from kb.base import KnowledgeBase
 from kb.catalogue import Catalogue, CatalogueRequest, catalogue
 from kb.collection import Collection, CollectionItem, list_collections, move_item
 from kb.curation_figures import CuratorChecks, curator_checks
+from kb.measured_quality import MeasuredQuality, measured_quality
 from kb.export import Link, TrainingPack, training_pack
 from kb.model import Document, Passage
 from kb.recommendations import RECOMMENDATION, made_before, search_recommendations
@@ -157,6 +158,10 @@ class ReaderView:
         reader may see (``kb.curation_figures``)."""
         return curator_checks(self.kb.store, self.taxonomy.ids,
                               include_restricted=self.sees_restricted)
+
+    def measured_quality(self) -> MeasuredQuality | None:
+        """How well the tagger in force was measured to find each theme before release."""
+        return measured_quality(self.kb.store)
 
 
 def reader_view(kb: KnowledgeBase, user: User | None) -> ReaderView:

@@ -12,6 +12,7 @@ from kb.catalogue import CatalogueRequest, catalogue_csv
 from kb.collection import CollectionItem
 from kb.curation_figures import CuratorChecks
 from kb.export import FORMATS
+from kb.measured_quality import MeasuredQuality
 from kb.model import Document, Passage
 from kb.search import MAX_PER_PAGE, SearchRequest, SearchRequestError, within_pages
 from kb.similarity import Echo
@@ -129,8 +130,8 @@ def document(document_id: int) -> Response:
 def themes() -> Response:
     """Every theme with its definition and how many documents and passages carry it."""
     view = reader()
-    counts, checks = view.theme_counts(), view.curator_checks()
-    return jsonify(themes=[_theme_dict(theme, counts[theme.id], checks[theme.id])
+    counts, checks, measurement = view.theme_counts(), view.curator_checks(), view.measured_quality()
+    return jsonify(themes=[_theme_dict(theme, counts[theme.id], checks[theme.id], measurement)
                            for theme in view.taxonomy.themes])
 
 
@@ -141,7 +142,7 @@ def theme(theme_id: str) -> Response:
     if theme_id not in view.taxonomy.ids:
         abort(404, description="There is no such theme.")
     return jsonify(theme=_theme_dict(view.taxonomy.get(theme_id), view.theme_counts()[theme_id],
-                                     view.curator_checks()[theme_id]),
+                                     view.curator_checks()[theme_id], view.measured_quality()),
                    passages=[_passage_dict(document, passage, with_document=True)
                              for passage, document in view.best_passages(theme_id, TOP_PASSAGES)])
 
@@ -168,13 +169,15 @@ def _passage_dict(found: Document, passage: Passage, with_document: bool = False
     return data
 
 
-def _theme_dict(theme: Theme, counts: Recurrence, checks: CuratorChecks) -> dict:
+def _theme_dict(theme: Theme, counts: Recurrence, checks: CuratorChecks,
+                measurement: MeasuredQuality | None) -> dict:
     return {"id": theme.id, "label": theme.label, "definition": theme.definition,
             "excludes": theme.excludes, "synonyms": theme.synonyms,
             "documents": counts.documents, "passages": counts.passages,
             "documents_by_scope": counts.documents_by_scope,
             "passages_by_scope": counts.passages_by_scope,
             "curator_checks": checks.to_dict(),
+            "measured_quality": measurement.theme_dict(theme.id) if measurement else None,
             "url": public_url("themes.show", theme_id=theme.id)}
 
 

@@ -32,7 +32,8 @@ def show(theme_id: str) -> str:
     return render_template("themes/theme.html", theme=view.taxonomy.get(theme_id),
                            counts=view.theme_counts()[theme_id],
                            passages=view.best_passages(theme_id, TOP_PASSAGES),
-                           checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT)
+                           checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT,
+                           measurement=view.measured_quality())
 
 
 @bp.get("/<theme_id>/briefing")
@@ -53,4 +54,5 @@ def briefing(theme_id: str) -> str:
         findings=view.most_common(theme_id, "finding", limit=BRIEFING_POINTS),
         recommendations=view.most_common(theme_id, "recommendation", limit=BRIEFING_POINTS),
         repeats=view.repeated_national_learning(theme_id),
-        checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT)
+        checks=view.curator_checks()[theme_id], checks_caveat=CHECKS_CAVEAT,
+        measurement=view.measured_quality())

@@ -59,4 +59,4 @@ def theme(theme_id: str) -> str:
     return render_template("trends/trend_theme.html", theme=view.taxonomy.get(theme_id),
                            recurrence=found, repeats=repeats, link=cell_link(filters),
                            trends=view.theme_trends(filters), checks=view.curator_checks()[theme_id],
-                           checks_caveat=CHECKS_CAVEAT)
+                           checks_caveat=CHECKS_CAVEAT, measurement=view.measured_quality())

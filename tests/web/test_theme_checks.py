@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cli import main
+from indexer.retag import MEASURED_QUALITY
 from kb.curation_figures import CHECKS_CAVEAT
 from tests.web.conftest import PASSWORD, make_app, opened
 from tests.web.pages import csrf_token, signed_in, soup
@@ -174,3 +175,38 @@ def test_kb_trends_json_carries_the_checks_of_the_readers_it_counts_for(
         assert main(["trends", "--json", "--data", str(decided.data), *extra]) == 0
         found = {r["theme"]: r["curator_checks"] for r in json.loads(capsys.readouterr().out)["recurrence"]}
         assert (found[THEME]["confirmed"], found[THEME]["removed"], found[OTHER]["checked"]) == (confirmed, 1, 0)
+
+
+def measured_sentence(theme_id: str) -> str:
+    """What the pages should say of a theme's shipped measurement, from the shipped figures."""
+    shipped = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+    found = shipped["themes"][theme_id]
+    ratio = found["recall"] / found["precision"]
+    reading = ("about right in total: what it misses and what it tags wrongly roughly balance" if 0.85 <= ratio <= 1.15
+               else f"likely to be too {'low' if ratio < 1 else 'high'}: about {round(ratio * 10)} passages "
+                    "tagged for every 10 really on it")
+    return (f"Before release, the tagger was measured on {shipped['passages']} passages by writers whose text it "
+            f"had not learned from: it found {round(found['recall'] * 100)}% of the {found['support']} passages on "
+            f"this theme, and {round(found['precision'] * 100)}% of the passages it tagged with it were on it. "
+            f"So its counts of this theme are {reading}.")
+
+
+@pytest.mark.parametrize("path", ["/themes/{}", "/themes/{}/briefing", "/trends/{}"])
+@pytest.mark.parametrize("theme_id", ["child-sexual-abuse", "mental-health"])
+def test_pages_say_how_well_the_tagger_was_measured_to_find_the_theme(
+        access_app: Flask, path: str, theme_id: str) -> None:
+    page = soup(client_of(access_app, "viewer").get(path.format(theme_id)))
+    assert text_of(page.select_one(".curator-checks .measured-quality")) == measured_sentence(theme_id)
+
+
+def test_the_api_and_the_command_line_carry_the_measurement(access_app: Flask, access_data: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+    found = client_of(access_app, "viewer").get("/api/themes/child-sexual-abuse").get_json()["theme"]
+    measured = found["measured_quality"]
+    assert (measured["recall"], measured["precision"], measured["count_bias"]) == (
+        shipped["themes"]["child-sexual-abuse"]["recall"], shipped["themes"]["child-sexual-abuse"]["precision"], "low")
+    assert measured["measurement"]["passages"] == shipped["passages"]
+    assert main(["themes", "--json", "--data", str(access_data)]) == 0
+    listed = {t["id"]: t["measured_quality"] for t in json.loads(capsys.readouterr().out)}
+    assert listed["child-sexual-abuse"] == measured
