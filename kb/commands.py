@@ -120,7 +120,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
         print(for_terminal(f"{theme_id:<{width}}  {passages:>8}  {documents:>9}  {right:>15}  {measured:>21}  {label}"))
     if measurement:
         print(f"\nmeasured: of the passages on a theme, the share the tagger found, and of its tags, the share "
-              f"right, before release on {measurement.passages} passages by writers it had not learned from")
+              f"right, before release on {measurement.passages:,} passages by writers it had not learned from")
     return EXIT_OK
 
 

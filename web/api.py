@@ -218,8 +218,8 @@ def trends_csv() -> Response:
 def recurrence_of_themes() -> Response:
     """Every theme: first and last year seen, documents carrying it, the years it recurred in."""
     filters, view = trend_filters(), reader()
-    checks = view.curator_checks()
-    return jsonify(themes=[_recurrence_dict(found, filters, checks[found.theme_id])
+    checks, measurement = view.curator_checks(), view.measured_quality()
+    return jsonify(themes=[_recurrence_dict(found, filters, checks[found.theme_id], measurement)
                            for found in view.recurrence(filters)])
 
 
@@ -238,13 +238,16 @@ def theme_recurrence(theme_id: str) -> Response:
                            earlier=[_echo_dict(echo) for echo in passage.earlier])
                       for passage in repeat.passages]}
         for repeat in repeats]
-    return jsonify(theme=_recurrence_dict(found, TrendFilters(), view.curator_checks()[theme_id]),
+    return jsonify(theme=_recurrence_dict(found, TrendFilters(), view.curator_checks()[theme_id],
+                                          view.measured_quality()),
                    repeated_national_learning=repeated)
 
 
-def _recurrence_dict(found: Recurrence, filters: TrendFilters, checks: CuratorChecks) -> dict:
+def _recurrence_dict(found: Recurrence, filters: TrendFilters, checks: CuratorChecks,
+                     measurement: MeasuredQuality | None) -> dict:
     return dict(found.to_dict(), label=current_kb().taxonomy.label(found.theme_id),
                 curator_checks=checks.to_dict(),
+                measured_quality=measurement.theme_dict(found.theme_id) if measurement else None,
                 search_url=_search_link(filters.search(found.theme_id)),
                 url=public_url("api.theme_recurrence", theme_id=found.theme_id),
                 page_url=public_url("trends.theme", theme_id=found.theme_id))

@@ -20,7 +20,7 @@ def index() -> str:
     view = reader()
     return render_template("themes/themes.html", themes=view.taxonomy.themes,
                            counts=view.theme_counts(), checks=view.curator_checks(),
-                           checks_caveat=CHECKS_CAVEAT)
+                           checks_caveat=CHECKS_CAVEAT, measurement=view.measured_quality())
 
 
 @bp.get("/<theme_id>")

@@ -38,7 +38,7 @@ def index() -> Response:
         heatmap=heatmap(trends, "documents", theme_label, link, SCOPE_LABELS),
         lines=line_charts(trends, "passages", theme_label, link, SCOPE_LABELS),
         recurrence=view.recurrence(filters),
-        checks=view.curator_checks(), checks_caveat=CHECKS_CAVEAT,
+        checks=view.curator_checks(), checks_caveat=CHECKS_CAVEAT, measurement=view.measured_quality(),
         error=str(error) if error else None, typed_years=typed_years(),
         csv_url=trends_url("api.trends_csv", filters),
         wide_csv_url=trends_url("api.trends_csv", filters) + ("&" if filter_params(filters) else "?")

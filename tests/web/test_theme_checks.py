@@ -185,7 +185,7 @@ def measured_sentence(theme_id: str) -> str:
     reading = ("about right in total: what it misses and what it tags wrongly roughly balance" if 0.85 <= ratio <= 1.15
                else f"likely to be too {'low' if ratio < 1 else 'high'}: about {round(ratio * 10)} passages "
                     "tagged for every 10 really on it")
-    return (f"Before release, the tagger was measured on {shipped['passages']} passages by writers whose text it "
+    return (f"Before release, the tagger was measured on {shipped['passages']:,} passages by writers whose text it "
             f"had not learned from: it found {round(found['recall'] * 100)}% of the {found['support']} passages on "
             f"this theme, and {round(found['precision'] * 100)}% of the passages it tagged with it were on it. "
             f"So its counts of this theme are {reading}.")
@@ -210,3 +210,25 @@ def test_the_api_and_the_command_line_carry_the_measurement(access_app: Flask, a
     assert main(["themes", "--json", "--data", str(access_data)]) == 0
     listed = {t["id"]: t["measured_quality"] for t in json.loads(capsys.readouterr().out)}
     assert listed["child-sexual-abuse"] == measured
+    recurrence = {t["theme"]: t["measured_quality"]
+                  for t in client_of(access_app, "viewer").get("/api/recurrence").get_json()["themes"]}
+    assert recurrence["child-sexual-abuse"] == measured
+
+
+def measured_cell(theme_id: str) -> str:
+    found = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))["themes"][theme_id]
+    ratio = found["recall"] / found["precision"]
+    bias = "" if 0.85 <= ratio <= 1.15 else f"; counts run {'low' if ratio < 1 else 'high'}"
+    return (f"Tagger measured: finds {round(found['recall'] * 100)}%, "
+            f"{round(found['precision'] * 100)}% right{bias}")
+
+
+@pytest.mark.parametrize("path, table", [("/themes", ".themes-table"), ("/trends", ".recurrence-table")])
+def test_theme_tables_give_the_tagger_measured_beside_the_counts(access_app: Flask, path: str, table: str) -> None:
+    page = soup(client_of(access_app, "viewer").get(path))
+    kb = access_app.extensions["knowledge_base"]
+    cells = {text_of(row.th): text_of(row.select_one(".measured-quality-cell"))
+             for row in page.select(f"{table} tbody tr")}
+    for theme_id in ("child-sexual-abuse", "mental-health", "babies"):
+        assert cells[kb.taxonomy.label(theme_id)] == measured_cell(theme_id)
+    assert "counts run low" in cells[kb.taxonomy.label("child-sexual-abuse")]
