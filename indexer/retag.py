@@ -52,6 +52,12 @@ def taxonomy_hash(taxonomy: Taxonomy) -> str:
     return digest.hexdigest()[:16]
 
 
+def training_key(taxonomy: Taxonomy, examples: list[LabelledText], config: TrainingConfig) -> str:
+    """A digest of what a model is trained on: the taxonomy's rules, the examples and the parameters."""
+    return hashlib.sha256(repr((taxonomy_hash(taxonomy), config, [(e.text, sorted(e.cats.items()), e.weight)
+                                                                  for e in examples])).encode()).hexdigest()
+
+
 def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
                 config: TrainingConfig = TrainingConfig()) -> ThemeModel:
     """A model trained on the shipped passages and curators' decisions, tagged by ``taxonomy``'s rules.
@@ -63,8 +69,7 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
     curated_examples = [LabelledText(text, cats, weight, source=CURATOR_SOURCE) for text, cats in curated]
     examples = shipped + curated_examples
     labels = list(taxonomy.ids)
-    key = hashlib.sha256(repr((taxonomy_hash(taxonomy), config, [(e.text, sorted(e.cats.items()), e.weight)
-                                                                   for e in examples])).encode()).hexdigest()
+    key = training_key(taxonomy, examples, config)
     if key in _trained:
         return ThemeModel.from_bytes(_trained[key])
     rules = Tagger(taxonomy)
@@ -87,12 +92,10 @@ def train_model(taxonomy: Taxonomy, curated: list[tuple[str, dict[str, float]]],
 
 
 def measurement_key(taxonomy: Taxonomy, config: TrainingConfig = TrainingConfig()) -> str:
-    """What a measurement of the tagger's quality holds for: the rules' version, the taxonomy,
-    the shipped passages and the model's parameters (any change calls for measuring again)."""
-    digest = hashlib.sha256(f"{TAGGER_VERSION}/{taxonomy_hash(taxonomy)}/{config}".encode())
-    for path in sorted(SHIPPED_DATA.glob("themes-*.jsonl")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """What a measurement of the tagger's quality holds for: the stamp of the tagger as shipped
+    (the rules' version, the taxonomy, and a model trained on the shipped passages alone with
+    ``config``); any change calls for measuring again."""
+    return _stamp(taxonomy, training_key(taxonomy, shipped_examples(), config)[:16])
 
 
 def measured_quality(taxonomy: Taxonomy) -> str:
@@ -148,8 +151,11 @@ def _save(model: ThemeModel, path: Path) -> None:
 
 def stamp(tagger: Tagger) -> str:
     """What made a set of tags: the tagger's version, the taxonomy and the model."""
-    model = tagger.model.info.get("key", "") if tagger.model else "rules only"
-    return f"{TAGGER_VERSION}/{taxonomy_hash(tagger.taxonomy)}/{model}"
+    return _stamp(tagger.taxonomy, tagger.model.info.get("key", "") if tagger.model else "rules only")
+
+
+def _stamp(taxonomy: Taxonomy, model_key: str) -> str:
+    return f"{TAGGER_VERSION}/{taxonomy_hash(taxonomy)}/{model_key}"
 
 
 def retag(kb: KnowledgeBase, tagger: Tagger) -> tuple[int, float]:

@@ -38,7 +38,9 @@ def test_indexing_keeps_the_measurement_of_the_tagger_in_force(tmp_path: Path) -
     with KnowledgeBase(Settings(data_dir=tmp_path / "data")) as kb:
         ingest(kb, sorted(CORPUS.glob("*.md"))[:1])
         found = stored_quality(kb.store)
+        tags_made_by = kb.store.tagger_state()["stamp"]
     shipped = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+    assert shipped["key"] == tags_made_by  # the measured tagger is the one that tagged
     assert found is not None and found.passages == shipped["passages"]
     assert {theme: (quality.precision, quality.recall, quality.support) for theme, quality in found.themes.items()} \
         == {theme: (f["precision"], f["recall"], f["support"]) for theme, f in shipped["themes"].items()}

@@ -1,6 +1,7 @@
 """How far a theme's tags can be trusted, shown where its counts are read: the theme page, the
-themes index, the briefing, the trends pages and the API, after curators decide through the real forms on a copy
-of ``access_data`` (the sample corpus, one restricted report, a user of each kind)."""
+themes index, the briefing, the trends pages and the API, after curators decide through the
+real forms on a copy of ``access_data`` (the sample corpus, one restricted report, a user of
+each kind); and the tagger's quality measured before release, from the shipped figures."""
 from __future__ import annotations
 
 import json
@@ -177,9 +178,13 @@ def test_kb_trends_json_carries_the_checks_of_the_readers_it_counts_for(
         assert (found[THEME]["confirmed"], found[THEME]["removed"], found[OTHER]["checked"]) == (confirmed, 1, 0)
 
 
+def shipped_measurement() -> dict:
+    return json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+
+
 def measured_sentence(theme_id: str) -> str:
     """What the pages should say of a theme's shipped measurement, from the shipped figures."""
-    shipped = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+    shipped = shipped_measurement()
     found = shipped["themes"][theme_id]
     ratio = found["recall"] / found["precision"]
     reading = ("about right in total: what it misses and what it tags wrongly roughly balance" if 0.85 <= ratio <= 1.15
@@ -201,7 +206,7 @@ def test_pages_say_how_well_the_tagger_was_measured_to_find_the_theme(
 
 def test_the_api_and_the_command_line_carry_the_measurement(access_app: Flask, access_data: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    shipped = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))
+    shipped = shipped_measurement()
     found = client_of(access_app, "viewer").get("/api/themes/child-sexual-abuse").get_json()["theme"]
     measured = found["measured_quality"]
     assert (measured["recall"], measured["precision"], measured["count_bias"]) == (
@@ -216,7 +221,7 @@ def test_the_api_and_the_command_line_carry_the_measurement(access_app: Flask, a
 
 
 def measured_cell(theme_id: str) -> str:
-    found = json.loads(MEASURED_QUALITY.read_text(encoding="utf-8"))["themes"][theme_id]
+    found = shipped_measurement()["themes"][theme_id]
     ratio = found["recall"] / found["precision"]
     bias = "" if 0.85 <= ratio <= 1.15 else f"; counts run {'low' if ratio < 1 else 'high'}"
     return (f"Tagger measured: finds {round(found['recall'] * 100)}%, "
